@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.forms import ReadOnlyPasswordHashField
+from django.utils.translation import gettext_lazy as _
+
+from .models import APIToken, AuditEvent, Gym, User
+
+
+@admin.register(Gym)
+class GymAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "currency", "is_active", "created_at"]
+    list_filter = ["is_active", "currency", "time_zone"]
+    search_fields = ["name", "address"]
+
+
+class UserCreationForm(forms.ModelForm):
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "full_name", "role", "gym", "document_id", "phone", "is_active"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class UserChangeForm(forms.ModelForm):
+    password = ReadOnlyPasswordHashField(label=_("Password"))
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ["username", "email", "full_name", "role", "gym", "is_active", "last_login"]
+    list_filter = ["role", "gym", "is_active"]
+    search_fields = ["username", "email", "full_name", "document_id", "phone"]
+    list_select_related = ["gym"]
+    readonly_fields = ["last_login", "created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+
+@admin.register(APIToken)
+class APITokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "description", "is_active", "last_used_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["description", "user__username", "prefix"]
+    readonly_fields = ["prefix", "last_used_at", "created_at", "revoked_at", "user"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        # Tokens are created through the API, where their value is shown once.
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "actor_label", "actor_type", "gym", "target_type", "target_id"]
+    list_filter = ["action", "actor_type", "gym"]
+    search_fields = ["action", "actor_label", "target_id"]
+    date_hierarchy = "at"
+    list_select_related = ["gym"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

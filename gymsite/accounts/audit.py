@@ -1,0 +1,89 @@
+"""The audit log: who did what to which row, written in the same transaction as the change.
+
+Services take an `Actor` (who acts: a staff user, through a JWT or an API token, a
+device, or the system) and call `audit_record`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from .models import APIToken, AuditEvent, Gym, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User | None = None
+    token: APIToken | None = None
+    device_label: str = ""
+    ip: str | None = None
+
+    @classmethod
+    def from_request(cls, request) -> Actor:
+        user = request.user if getattr(request.user, "is_authenticated", False) else None
+        token = request.auth if isinstance(getattr(request, "auth", None), APIToken) else None
+        return cls(user=user, token=token, ip=client_ip(request))
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls()
+
+    @classmethod
+    def device(cls, label: str) -> Actor:
+        return cls(device_label=label)
+
+    @property
+    def type(self) -> str:
+        if self.token is not None:
+            return AuditEvent.ActorType.TOKEN
+        if self.user is not None:
+            return AuditEvent.ActorType.USER
+        if self.device_label:
+            return AuditEvent.ActorType.DEVICE
+        if self.ip:
+            return AuditEvent.ActorType.ANONYMOUS
+        return AuditEvent.ActorType.SYSTEM
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.username
+        return self.device_label or ("system" if not self.ip else "anonymous")
+
+
+def client_ip(request) -> str | None:
+    # Behind the proxy the last hop that appended itself is the one we trust; REMOTE_ADDR
+    # is the proxy, so prefer X-Forwarded-For's last entry when present.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if forwarded:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    target: models.Model | None = None,
+    gym: Gym | int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if gym is None and target is not None:
+        gym_id = getattr(target, "gym_id", None)
+    else:
+        gym_id = gym.pk if isinstance(gym, Gym) else gym
+    return AuditEvent.objects.create(
+        actor_type=actor.type,
+        actor_user=actor.user,
+        actor_token=actor.token,
+        actor_label=actor.label,
+        gym_id=gym_id,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+        ip=actor.ip,
+    )

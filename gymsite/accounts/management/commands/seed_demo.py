@@ -1,0 +1,62 @@
+"""Demo data for `make run`: idempotent, refused with DEBUG off unless --force."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from gymsite.accounts.models import Gym, User
+from gymsite.accounts.roles import Role
+
+DEMO_STAFF = [
+    # (username, email, password, full name, role, document id, phone) — seed 001's users.
+    ("admin", "admin@gym.com", "admin123", "Administrator", Role.ADMIN, "ADMIN001", "+1234567890"),
+    ("trainer", "trainer@gym.com", "trainer123", "Trainer", Role.TRAINER, "TRAINER001", "+1234567891"),
+    ("receptionist", "receptionist@gym.com", "receptionist123", "Receptionist", Role.RECEPTIONIST, "", ""),
+    ("mechanic", "mechanic@gym.com", "mechanic123", "Mechanic", Role.MECHANIC, "", ""),
+]
+
+# Each domain app may add its own demo rows: a callable `seed_demo(gym)` in `<app>.demo`.
+DEMO_HOOKS = ["members.demo.seed_demo", "billing.demo.seed_demo", "attendance.demo.seed_demo"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo gym and staff accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo refuses to run with DEBUG off; pass --force to insist.")
+        gym, _ = Gym.objects.get_or_create(
+            name="Main Gym",
+            defaults={
+                "address": "123 Main Street, City, State 12345",
+                "time_zone": "America/Mexico_City",
+                "currency": "MXN",
+            },
+        )
+        for username, email, password, full_name, role, document_id, phone in DEMO_STAFF:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User(
+                username=username,
+                email=email,
+                full_name=full_name,
+                role=role,
+                gym=None if role == Role.ADMIN else gym,
+                document_id=document_id,
+                phone=phone,
+            )
+            # Demo passwords are short on purpose (seed 001); validators are for real users.
+            user.set_password(password)
+            user.save()
+        for hook in DEMO_HOOKS:
+            try:
+                seed = import_string(hook)
+            except ImportError:
+                continue
+            seed(gym)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in gym “{gym.name}”."))

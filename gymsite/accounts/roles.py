@@ -1,0 +1,64 @@
+"""The roles table of DESIGN.md, in one place.
+
+Views declare the permission each action needs (`permission_map` or
+`required_permission`); `gymsite.core.permissions.RolePermission` checks it against this
+table, and the permission-matrix test reads the same table to know what to expect.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    TRAINER = "trainer", _("Trainer")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    MECHANIC = "mechanic", _("Mechanic")
+
+
+A, T, R, M = Role.ADMIN, Role.TRAINER, Role.RECEPTIONIST, Role.MECHANIC
+ALL_STAFF = frozenset({A, T, R, M})
+FRONT_DESK = frozenset({A, T, R})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # accounts
+    "auth.me": ALL_STAFF,
+    "gyms.read": ALL_STAFF,
+    "gyms.manage": frozenset({A}),
+    "users.manage": frozenset({A}),
+    "users.self": ALL_STAFF,
+    "audit.read": frozenset({A}),
+    # members
+    "members.read": FRONT_DESK,
+    "members.enroll": FRONT_DESK,
+    "members.edit": frozenset({A, T}),
+    "members.change_gym": frozenset({A}),
+    "members.delete": frozenset({A}),
+    "members.export": frozenset({A}),
+    "members.import": frozenset({A}),
+    # billing
+    "plans.read": FRONT_DESK,
+    "plans.manage": frozenset({A}),
+    "memberships.read": FRONT_DESK,
+    "memberships.create": FRONT_DESK,
+    "memberships.renew": FRONT_DESK,
+    "memberships.edit": frozenset({A, T}),
+    "memberships.pause": frozenset({A, T}),
+    "memberships.delete": frozenset({A}),
+    "payments.read": FRONT_DESK,
+    "payments.record": FRONT_DESK,
+    "payments.void": frozenset({A}),
+    "payments.summary": frozenset({A}),
+    # attendance
+    "attendance.read": FRONT_DESK,
+    "attendance.check_in": FRONT_DESK,
+    "attendance.record": frozenset({A, T}),
+    "attendance.edit": frozenset({A, T}),
+    "attendance.delete": frozenset({A}),
+}
+
+
+def role_can(role: str | None, permission: str) -> bool:
+    """Whether `role` holds `permission`. An unknown permission is a programming error."""
+    allowed = PERMISSIONS[permission]
+    return role in allowed

@@ -1,0 +1,68 @@
+"""Run daphne, a Celery worker and Celery Beat together; Ctrl-C or SIGTERM stops all three."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start daphne (HTTP + WebSockets), a Celery worker and Celery Beat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, host, port, **options):
+        python = sys.executable
+        log_dir = settings.VAR_DIR
+        commands = {
+            "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "gymsite.asgi:application"],
+            "worker": [
+                python, "-m", "celery", "-A", "gymsite", "worker",
+                "--loglevel", "INFO", "--concurrency", "2", "--hostname", "embedded@%h",
+            ],
+            "beat": [
+                python, "-m", "celery", "-A", "gymsite", "beat", "--loglevel", "INFO",
+                "--schedule", str(log_dir / "celerybeat-schedule"),
+            ],
+        }
+        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"gymsite is running at http://{host}:{port}/ (API docs /api/docs/, admin /admin/). "
+                "Ctrl-C stops it."
+            )
+        )
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, proc in processes.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the rest.")
+                        exit_code = proc.returncode or 1
+                        stopping = True
+                        break
+                time.sleep(0.5)
+        finally:
+            for proc in processes.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for proc in processes.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        sys.exit(exit_code)

@@ -1,0 +1,47 @@
+"""OpenAPI post-processing: every operation documents the shared error body."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail", "code"],
+}
+
+ERROR_STATUSES = {
+    "400": "Invalid input",
+    "401": "No or bad credentials",
+    "403": "Not allowed",
+    "404": "Not found, or in another gym",
+    "409": "Conflict with the current state",
+    "413": "Request body too large",
+    "415": "Unsupported media type",
+    "429": "Throttled",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_STATUSES.items():
+                if code in responses:
+                    continue
+                if code in {"400", "409", "413", "415"} and method == "get":
+                    if code != "400":
+                        continue
+                responses[code] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": ref}},
+                }
+    return result

@@ -1,0 +1,3 @@
+"""WebSocket routes. Each app that speaks over Channels adds its patterns here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,105 @@
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gymsite.accounts.models import Gym
+from gymsite.core.models import TimeStampedModel
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    PENDING = "pending", _("Pending")
+    PAUSED = "paused", _("Paused")
+
+
+class Member(TimeStampedModel):
+    """A gym's customer. Members have no login.
+
+    The membership summary fields (`current_plan_*`, `membership_since`,
+    `membership_starts_on`, `expires_on`, `paused_*`) are written only by billing's
+    services, under this row's lock, whenever a membership changes. They let members,
+    attendance and devices decide a member's status without knowing billing (DESIGN.md:
+    dependencies point one way), and let lists filter by status in SQL.
+    """
+
+    gym = models.ForeignKey(Gym, verbose_name=_("gym"), on_delete=models.PROTECT, related_name="members")
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    document_id = models.CharField(_("document ID"), max_length=50, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="members/photos/%Y/%m/", blank=True)
+    photo_url = models.URLField(_("photo URL"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # Membership summary (see the class docstring).
+    current_plan_id = models.BigIntegerField(_("current plan id"), null=True, blank=True)
+    current_plan_name = models.CharField(_("current plan"), max_length=120, blank=True)
+    membership_since = models.DateField(_("member since"), null=True, blank=True)
+    membership_starts_on = models.DateField(_("current period starts on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True, db_index=True)
+    paused_from = models.DateField(_("paused from"), null=True, blank=True)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+
+    last_visit_at = models.DateTimeField(_("last visit at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gym", "email"], condition=~Q(email=""), name="member_email_unique_in_gym"
+            ),
+            models.UniqueConstraint(
+                fields=["gym", "document_id"],
+                condition=~Q(document_id=""),
+                name="member_document_unique_in_gym",
+            ),
+            models.CheckConstraint(
+                condition=Q(paused_from__isnull=True, paused_until__isnull=True)
+                | Q(paused_from__isnull=False, paused_until__isnull=False, paused_until__gte=models.F("paused_from")),
+                name="member_pause_range_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["gym", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def local_today(self) -> date:
+        """Today in the member's gym time zone."""
+        return timezone.now().astimezone(self.gym.tz).date()
+
+    def status_on(self, day: date) -> str:
+        if self.expires_on is None:
+            return MemberStatus.PENDING
+        if day > self.expires_on:
+            return MemberStatus.EXPIRED
+        if self.membership_starts_on and day < self.membership_starts_on:
+            had_earlier = self.membership_since and self.membership_since < self.membership_starts_on
+            return MemberStatus.EXPIRED if had_earlier else MemberStatus.PENDING
+        if self.paused_from and self.paused_from <= day <= self.paused_until:
+            return MemberStatus.PAUSED
+        return MemberStatus.ACTIVE
+
+    @property
+    def status(self) -> str:
+        return self.status_on(self.local_today())
