@@ -33,3 +33,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         obj.set_password(extracted or DEFAULT_PASSWORD)
         if create:
             obj.save()
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A member with no membership (status pending). Billing's tests give them periods
+    through billing's services; other apps may set the summary fields directly."""
+
+    class Meta:
+        model = "members.Member"
+
+    gym = factory.SubFactory(GymFactory)
+    first_name = factory.Sequence(lambda n: f"Member{n}")
+    last_name = "Test"
+    phone = factory.Sequence(lambda n: f"555-{n:04d}")
+    gender = "other"
