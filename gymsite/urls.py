@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from gymsite.core.handlers import not_found
 from gymsite.core.views import HealthView
 
 api_v1 = [
@@ -19,6 +20,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last: any other /api/ path answers the JSON 404 even with DEBUG on, where Django
+    # would otherwise render its HTML debug page.
+    re_path(r"^api/", not_found, name="api-not-found"),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.utils.translation import gettext_lazy as _
 
@@ -13,12 +14,20 @@ class GymAdmin(admin.ModelAdmin):
     search_fields = ["name", "address"]
 
 
+USER_FORM_FIELDS = ["username", "email", "full_name", "role", "gym", "document_id", "phone", "is_active"]
+
+
 class UserCreationForm(forms.ModelForm):
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
 
     class Meta:
         model = User
-        fields = ["username", "email", "full_name", "role", "gym", "document_id", "phone", "is_active"]
+        fields = USER_FORM_FIELDS
+
+    def clean_password1(self):
+        password = self.cleaned_data["password1"]
+        password_validation.validate_password(password)
+        return password
 
     def save(self, commit=True):
         user = super().save(commit=False)
@@ -33,7 +42,7 @@ class UserChangeForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = ["password", *USER_FORM_FIELDS]
 
 
 @admin.register(User)

@@ -6,9 +6,11 @@ device, or the system) and call `audit_record`.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .models import APIToken, AuditEvent, Gym, User
@@ -55,12 +57,18 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    # Behind the proxy the last hop that appended itself is the one we trust; REMOTE_ADDR
-    # is the proxy, so prefer X-Forwarded-For's last entry when present.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address. Behind a proxy (USE_X_FORWARDED_FOR on) REMOTE_ADDR is the
+    proxy, and the last X-Forwarded-For entry is the one the proxy appended itself. Without
+    a proxy the header is the client's own word, so it is ignored: otherwise anyone could
+    dodge the per-address login throttle by inventing addresses."""
+    address = request.META.get("REMOTE_ADDR")
+    if settings.USE_X_FORWARDED_FOR and request.META.get("HTTP_X_FORWARDED_FOR"):
+        address = request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
+    try:
+        # Stored in a GenericIPAddressField: a malformed value must not break the request.
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
 
 
 def audit_record(

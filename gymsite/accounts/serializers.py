@@ -83,6 +83,11 @@ class RegisterSerializer(serializers.Serializer):
     role = serializers.ChoiceField(
         choices=[(r.value, r.label) for r in Role if r != Role.ADMIN], default=Role.MECHANIC
     )
+    gym = serializers.PrimaryKeyRelatedField(
+        queryset=Gym.objects.filter(is_active=True),
+        required=False,
+        help_text="The active gym the account works at; optional when there is only one.",
+    )
 
 
 class LoginSerializer(serializers.Serializer):

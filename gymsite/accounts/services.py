@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from gymsite.core.errors import Conflict, DomainError, Invalid, NotAllowed, Throttled
@@ -71,7 +72,21 @@ def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)
     except TokenError:
-        raise InvalidCredentials(_("The refresh token is invalid or expired."), "token_not_valid")
+        raise _token_invalid()
+
+
+def _token_invalid() -> InvalidCredentials:
+    return InvalidCredentials(_("The refresh token is invalid or expired."), "token_not_valid")
+
+
+def _spend_refresh(refresh: RefreshToken) -> None:
+    """Blacklist `refresh` under a lock on its outstanding row, so that of two concurrent
+    uses of one token exactly one succeeds (simplejwt's own blacklist() would let both)."""
+    refresh.outstand()
+    outstanding = OutstandingToken.objects.select_for_update().get(jti=refresh.payload["jti"])
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if not created:
+        raise _token_invalid()
 
 
 @transaction.atomic
@@ -81,21 +96,18 @@ def auth_refresh(*, refresh_token: str) -> dict[str, str]:
     refresh = _parse_refresh(refresh_token)
     user = User.objects.filter(pk=refresh.payload.get("user_id"), is_active=True).first()
     if user is None:
-        raise InvalidCredentials(_("The refresh token is invalid or expired."), "token_not_valid")
-    try:
-        refresh.blacklist()
-    except IntegrityError:
-        # A concurrent refresh of the same token won the race: this one is a reuse.
-        raise InvalidCredentials(_("The refresh token is invalid or expired."), "token_not_valid")
+        raise _token_invalid()
+    _spend_refresh(refresh)
     return token_pair_for(user)
 
 
 @transaction.atomic
 def auth_logout(*, refresh_token: str, actor: Actor) -> None:
+    """The refresh token stops working. Only its owner may spend it."""
     refresh = _parse_refresh(refresh_token)
     if actor.user is not None and str(refresh.payload.get("user_id")) != str(actor.user.pk):
-        raise InvalidCredentials(_("The refresh token is invalid or expired."), "token_not_valid")
-    refresh.blacklist()
+        raise _token_invalid()
+    _spend_refresh(refresh)
     audit_record(actor=actor, action="auth.logout", target=actor.user)
 
 
@@ -120,6 +132,20 @@ def _check_gym_for_role(role: str, gym: Gym | None) -> None:
         )
 
 
+def _user_exists_error(errors=None) -> Invalid:
+    return Invalid(_("User already exists or email in use."), "user_exists", errors=errors)
+
+
+def _save_user(user: User, **kwargs) -> None:
+    """Save under a savepoint: a concurrent insert of the same email or username loses
+    the race at the unique index and gets the same 400 as the check before it."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError:
+        raise _user_exists_error()
+
+
 def _check_unique(*, email: str | None, username: str | None, exclude_pk=None) -> None:
     errors: dict[str, list[str]] = {}
     others = User.objects.exclude(pk=exclude_pk)
@@ -128,7 +154,7 @@ def _check_unique(*, email: str | None, username: str | None, exclude_pk=None) -
     if username and others.filter(username=username).exists():
         errors["username"] = [str(_("This username is already in use."))]
     if errors:
-        raise Invalid(_("User already exists or email in use."), "user_exists", errors=errors)
+        raise _user_exists_error(errors)
 
 
 @transaction.atomic
@@ -160,7 +186,7 @@ def user_create(
     )
     _validate_password(password, user)
     user.set_password(password)
-    user.save()
+    _save_user(user)
     audit_record(
         actor=actor,
         action="user.created",
@@ -172,15 +198,30 @@ def user_create(
 
 
 @transaction.atomic
-def user_register(*, email: str, username: str, password: str, full_name: str, role: str, ip=None) -> User:
+def user_register(
+    *,
+    email: str,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    gym: Gym | None = None,
+    ip: str | None = None,
+) -> User:
     """Self-registration (seed 003), only when ALLOW_REGISTRATION is on: never an admin,
-    and inactive until an admin activates the account. Without a gym only an admin could
-    exist, so a registered account joins the single active gym, or waits for one."""
+    and inactive until an admin activates the account. The account joins the active gym
+    it names, or the only active gym when there is just one."""
     if role == Role.ADMIN:
         raise NotAllowed(_("Registration cannot create an administrator."), "admin_registration")
-    gyms = list(Gym.objects.filter(is_active=True)[:2])
-    if len(gyms) != 1:
-        raise Invalid(_("Registration is not available: ask an administrator."), "registration_unavailable")
+    if gym is None:
+        gyms = list(Gym.objects.filter(is_active=True)[:2])
+        if len(gyms) != 1:
+            raise Invalid(
+                _("Say which gym you work at."),
+                "gym_required",
+                errors={"gym": [str(_("This field is required."))]},
+            )
+        gym = gyms[0]
     return user_create(
         actor=Actor(ip=ip),
         email=email,
@@ -188,7 +229,7 @@ def user_register(*, email: str, username: str, password: str, full_name: str, r
         password=password,
         full_name=full_name,
         role=role,
-        gym=gyms[0],
+        gym=gym,
         is_active=False,
     )
 
@@ -208,6 +249,18 @@ def user_update(*, actor: Actor, user: User, data: dict[str, Any], allowed=USER_
             errors={field: [str(_("This field cannot be changed here."))] for field in sorted(unknown)},
         )
     _check_unique(email=data.get("email"), username=data.get("username"), exclude_pk=user.pk)
+    if (
+        "role" in data
+        and data["role"] != user.role
+        and actor.user is not None
+        and actor.user.pk == user.pk
+    ):
+        # An admin demoting themselves could leave the system without any administrator.
+        raise Invalid(
+            _("You cannot change your own role."),
+            "cannot_change_own_role",
+            errors={"role": [str(_("You cannot change your own role."))]},
+        )
     changes = {}
     for field, value in data.items():
         current = getattr(user, field)
@@ -218,7 +271,7 @@ def user_update(*, actor: Actor, user: User, data: dict[str, Any], allowed=USER_
         user.gym = None
     _check_gym_for_role(user.role, user.gym)
     if changes:
-        user.save()
+        _save_user(user)
         audit_record(actor=actor, action="user.changed", target=user, data={"changed": sorted(changes)})
     return user
 
@@ -301,17 +354,30 @@ GYM_FIELDS = (
 )
 
 
+def _gym_exists_error() -> Invalid:
+    return Invalid(
+        _("A gym with this name already exists."),
+        "gym_exists",
+        errors={"name": [str(_("A gym with this name already exists."))]},
+    )
+
+
+def _save_gym(gym: Gym) -> None:
+    gym.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            gym.save()
+    except IntegrityError:
+        # A concurrent create or rename took the name between the check and the save.
+        raise _gym_exists_error()
+
+
 @transaction.atomic
 def gym_create(*, actor: Actor, **fields) -> Gym:
     if Gym.objects.filter(name__iexact=fields["name"]).exists():
-        raise Invalid(
-            _("A gym with this name already exists."),
-            "gym_exists",
-            errors={"name": [str(_("A gym with this name already exists."))]},
-        )
+        raise _gym_exists_error()
     gym = Gym(**fields)
-    gym.full_clean()
-    gym.save()
+    _save_gym(gym)
     audit_record(actor=actor, action="gym.created", target=gym, gym=gym, data={"name": gym.name})
     return gym
 
@@ -319,31 +385,42 @@ def gym_create(*, actor: Actor, **fields) -> Gym:
 @transaction.atomic
 def gym_update(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Gym:
     gym = Gym.objects.select_for_update().get(pk=gym.pk)
-    if "name" in data and Gym.objects.exclude(pk=gym.pk).filter(name__iexact=data["name"]).exists():
-        raise Invalid(
-            _("A gym with this name already exists."),
-            "gym_exists",
-            errors={"name": [str(_("A gym with this name already exists."))]},
-        )
+    others = Gym.objects.exclude(pk=gym.pk)
+    if "name" in data and others.filter(name__iexact=data["name"]).exists():
+        raise _gym_exists_error()
     changed = sorted(field for field, value in data.items() if getattr(gym, field) != value)
     for field in changed:
         setattr(gym, field, data[field])
     if changed:
-        gym.full_clean()
-        gym.save()
+        _save_gym(gym)
         audit_record(actor=actor, action="gym.changed", target=gym, gym=gym, data={"changed": changed})
     return gym
 
 
+def _gym_has_data(gym: Gym) -> bool:
+    """Whether any row belongs to `gym`. Every relation counts except those that merely
+    remember the gym (SET_NULL / DO_NOTHING, like audit events), whatever on_delete the
+    owning app chose: a CASCADE relation must not silently wipe a gym's data."""
+    for relation in Gym._meta.related_objects:
+        if relation.on_delete in (models.SET_NULL, models.DO_NOTHING):
+            continue
+        if relation.related_model._base_manager.filter(**{relation.field.name: gym}).exists():
+            return True
+    return False
+
+
 @transaction.atomic
 def gym_delete(*, actor: Actor, gym: Gym) -> None:
-    """Every row that belongs to a gym protects it: a gym with data is deactivated instead."""
+    """A gym that still has data is not deleted: deactivate it instead."""
+    gym = Gym.objects.select_for_update().get(pk=gym.pk)
     gym_id, name = gym.pk, gym.name
-    try:
-        with transaction.atomic():
-            gym.delete()
-    except ProtectedError:
-        raise Conflict(
-            _("This gym still has data. Deactivate it instead."), "gym_has_data"
-        )
+    has_data = _gym_has_data(gym)
+    if not has_data:
+        try:
+            with transaction.atomic():
+                gym.delete()
+        except ProtectedError:
+            has_data = True
+    if has_data:
+        raise Conflict(_("This gym still has data. Deactivate it instead."), "gym_has_data")
     audit_record(actor=actor, action="gym.deleted", gym=None, data={"gym": gym_id, "name": name})

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 
 from gymsite.core.routers import OptionalSlashRouter
 
@@ -10,10 +10,10 @@ router.register("gyms", views.GymViewSet, basename="gym")
 router.register("audit", views.AuditEventViewSet, basename="audit")
 
 urlpatterns = [
-    path("auth/login", views.LoginView.as_view(), name="auth-login"),
-    path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
-    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
-    path("auth/me", views.MeView.as_view(), name="auth-me"),
-    path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
+    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
+    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/me/?$", views.MeView.as_view(), name="auth-me"),
+    re_path(r"^auth/register/?$", views.RegisterView.as_view(), name="auth-register"),
     *router.urls,
 ]
