@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from .models import Attendance, AttendanceResult, AttendanceSource
+
+
+class AttendanceFilter(filters.FilterSet):
+    member = filters.NumberFilter(field_name="member_id", help_text=_("Member id."))
+    # Gym scoping reads ?gym= itself (another gym answers nothing); declared here so the
+    # parameter is validated and documented.
+    gym = filters.NumberFilter(field_name="gym_id", help_text=_("Gym id (admins)."))
+    date_from = filters.DateFilter(
+        field_name="local_date", lookup_expr="gte", help_text=_("First gym-local day.")
+    )
+    date_to = filters.DateFilter(
+        field_name="local_date", lookup_expr="lte", help_text=_("Last gym-local day.")
+    )
+    source = filters.ChoiceFilter(choices=AttendanceSource.choices)
+    result = filters.ChoiceFilter(choices=AttendanceResult.choices)
+
+    class Meta:
+        model = Attendance
+        fields = ["member", "gym", "date_from", "date_to", "source", "result"]

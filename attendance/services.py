@@ -1,0 +1,394 @@
+"""Check-ins and check-outs.
+
+`attendance_check_in` is THE place that decides whether a member may enter now. The
+front desk (HTTP), staff entering a past visit and, later, the fingerprint terminals all
+call it; it knows nothing about HTTP. It returns a `CheckInDecision` instead of raising,
+so a refusal is committed as a denied row (the front desk and the owner see who was turned
+away) before the caller answers with the error (`decision.error()`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gymsite.accounts.audit import Actor, audit_record
+from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
+from members.models import Member, MemberStatus
+
+from .models import Attendance, AttendanceResult, AttendanceSource, DenialReason
+
+# A device or a workstation whose clock runs a little ahead must not be refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+DENIALS: dict[str, tuple[Any, type[DomainError]]] = {
+    DenialReason.MEMBER_INACTIVE: (_("This member is inactive."), NotAllowed),
+    DenialReason.NO_MEMBERSHIP: (_("This member has no membership."), NotAllowed),
+    DenialReason.MEMBERSHIP_PAUSED: (_("This member's membership is paused."), NotAllowed),
+    DenialReason.MEMBERSHIP_EXPIRED: (_("This member's membership has expired."), NotAllowed),
+    DenialReason.ALREADY_CHECKED_IN: (_("This member has already checked in today."), Invalid),
+}
+
+
+def denial_error(reason: str, *, attendance_id: int | None = None) -> DomainError:
+    """The API error for a refused check-in: 403 for the membership rules, 400 for a
+    second visit the same day."""
+    message, error_class = DENIALS[reason]
+    extra = {"attendance_id": attendance_id} if attendance_id is not None else None
+    return error_class(message, reason, extra=extra)
+
+
+@dataclass(frozen=True)
+class CheckInDecision:
+    granted: bool
+    reason: str  # a DenialReason value; "" when granted
+    member: Member
+    # The granted visit or the recorded refusal; None for a refused staff entry, which
+    # records nothing (nobody was turned away at the door).
+    attendance: Attendance | None
+
+    def error(self) -> DomainError:
+        if self.granted:
+            raise ValueError("a granted check-in has no error")
+        return denial_error(self.reason, attendance_id=self.attendance.pk if self.attendance else None)
+
+
+def check_in_refusal(member: Member, day: date) -> str | None:
+    """Seed 002's membership rules for `day` (gym-local), in their order; None to let in.
+    The order matters: an inactive member whose membership also expired is refused as
+    inactive, a paused one whose period also ended as paused."""
+    if not member.is_active:
+        return DenialReason.MEMBER_INACTIVE
+    status = member.status_on(day)
+    if status == MemberStatus.PENDING:
+        return DenialReason.NO_MEMBERSHIP
+    if member.paused_from and member.paused_until and member.paused_from <= day <= member.paused_until:
+        return DenialReason.MEMBERSHIP_PAUSED
+    if status == MemberStatus.EXPIRED:
+        return DenialReason.MEMBERSHIP_EXPIRED
+    return None
+
+
+def _check_time(value: datetime, field: str, now: datetime) -> None:
+    if timezone.is_naive(value):
+        raise Invalid(
+            _("Give the time with its time zone offset."),
+            "invalid",
+            errors={field: [_("Give the time with its time zone offset.")]},
+        )
+    if value > now + CLOCK_SKEW:
+        raise Invalid(
+            _("The time cannot be in the future."),
+            "time_in_future",
+            errors={field: [_("The time cannot be in the future.")]},
+        )
+
+
+def _check_out_not_before_in(check_in_at: datetime, check_out_at: datetime | None) -> None:
+    if check_out_at is not None and check_out_at < check_in_at:
+        raise Invalid(
+            _("The check-out time cannot be before the check-in."),
+            "check_out_before_check_in",
+            errors={"check_out_at": [_("The check-out time cannot be before the check-in.")]},
+        )
+
+
+def _lock_member(member_id: int, gym_id: int | None) -> Member:
+    """The member row, locked (with its gym loaded in the same query). Every service that
+    changes a member's visits locks the member first, so check-ins of one member run one
+    after the other and see each other's rows."""
+    queryset = Member.objects.select_related("gym").select_for_update(of=("self",))
+    if gym_id is not None:
+        queryset = queryset.filter(gym_id=gym_id)
+    member = queryset.filter(pk=member_id).first()
+    if member is None:
+        raise NotFound(_("Member not found."), "not_found")
+    return member
+
+
+def _has_visit_on(member_id: int, local_date: date, *, exclude_pk: int | None = None) -> bool:
+    queryset = Attendance.objects.filter(
+        member_id=member_id, local_date=local_date, result=AttendanceResult.GRANTED
+    )
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.exists()
+
+
+def _refresh_last_visit(member_id: int) -> None:
+    """After a visit is moved or deleted: the member's last visit is their latest granted
+    check-in again (or none)."""
+    latest = (
+        Attendance.objects.filter(member_id=OuterRef("pk"), result=AttendanceResult.GRANTED)
+        .order_by("-check_in_at")
+        .values("check_in_at")[:1]
+    )
+    Member.objects.filter(pk=member_id).update(last_visit_at=Subquery(latest))
+
+
+def attendance_check_in(
+    *,
+    actor: Actor,
+    source: str,
+    member_id: int | None = None,
+    member: Member | None = None,
+    gym_id: int | None = None,
+    at: datetime | None = None,
+    check_out_at: datetime | None = None,
+    device_label: str = "",
+    notes: str = "",
+    record_denial: bool | None = None,
+) -> CheckInDecision:
+    """Decide whether the member may enter at `at` (default now) and record the outcome.
+
+    `gym_id`, when given, is the only gym the caller may act in (a member of another gym
+    is not found). Granted: the visit and the member's `last_visit_at` are written in one
+    transaction. Refused: a denied row with its reason is committed (unless
+    `record_denial` is false; by default a staff entry records no refusal) and the
+    decision says why. At most one granted visit per member and gym-local day: the member
+    row lock orders concurrent check-ins, and the unique constraint backs it up.
+    """
+    if (member_id is None) == (member is None):
+        raise TypeError("pass exactly one of member_id and member")
+    if source not in AttendanceSource.values:
+        raise ValueError(f"unknown source {source!r}")
+    member_pk = member.pk if member is not None else member_id
+    now = timezone.now()
+    at = at or now
+    _check_time(at, "check_in_at", now)
+    if check_out_at is not None:
+        _check_time(check_out_at, "check_out_at", now)
+        _check_out_not_before_in(at, check_out_at)
+    if record_denial is None:
+        record_denial = source != AttendanceSource.STAFF_ENTRY
+    entry = {
+        "actor": actor,
+        "source": source,
+        "at": at,
+        "device_label": device_label,
+        "notes": notes,
+        "record_denial": record_denial,
+    }
+    try:
+        with transaction.atomic():
+            locked = _lock_member(member_pk, gym_id)
+            local_date = at.astimezone(locked.gym.tz).date()
+            reason = check_in_refusal(locked, local_date)
+            if reason is None and _has_visit_on(member_pk, local_date):
+                reason = DenialReason.ALREADY_CHECKED_IN
+            if reason is not None:
+                return _deny(member=locked, reason=reason, local_date=local_date, **entry)
+            return _grant(member=locked, local_date=local_date, check_out_at=check_out_at, **entry)
+    except IntegrityError as exc:
+        # A concurrent writer that did not take the member lock got the day's visit in
+        # first; the constraint refused ours. Record it as the refusal it is.
+        with transaction.atomic():
+            locked = _lock_member(member_pk, gym_id)
+            local_date = at.astimezone(locked.gym.tz).date()
+            if not _has_visit_on(member_pk, local_date):
+                raise exc
+            return _deny(
+                member=locked, reason=DenialReason.ALREADY_CHECKED_IN, local_date=local_date, **entry
+            )
+
+
+def _grant(
+    *,
+    member: Member,
+    local_date: date,
+    actor: Actor,
+    source: str,
+    at: datetime,
+    check_out_at: datetime | None,
+    device_label: str,
+    notes: str,
+    record_denial: bool,
+) -> CheckInDecision:
+    attendance = Attendance.objects.create(
+        member=member,
+        gym=member.gym,
+        check_in_at=at,
+        check_out_at=check_out_at,
+        local_date=local_date,
+        result=AttendanceResult.GRANTED,
+        source=source,
+        recorded_by=actor.user,
+        device_label=device_label,
+        notes=notes,
+    )
+    # A visit entered after the fact must not move the last visit backwards.
+    if member.last_visit_at is None or at > member.last_visit_at:
+        Member.objects.filter(pk=member.pk).update(last_visit_at=at)
+        member.last_visit_at = at
+    audit_record(
+        actor=actor,
+        action="attendance.recorded" if source == AttendanceSource.STAFF_ENTRY else "attendance.checked_in",
+        target=attendance,
+        gym=member.gym_id,
+        data={"member_id": member.pk, "source": source, "check_in_at": at.isoformat()},
+    )
+    return CheckInDecision(granted=True, reason="", member=member, attendance=attendance)
+
+
+def _deny(
+    *,
+    member: Member,
+    reason: str,
+    local_date: date,
+    actor: Actor,
+    source: str,
+    at: datetime,
+    device_label: str,
+    notes: str,
+    record_denial: bool,
+) -> CheckInDecision:
+    if not record_denial:
+        return CheckInDecision(granted=False, reason=reason, member=member, attendance=None)
+    attendance = Attendance.objects.create(
+        member=member,
+        gym=member.gym,
+        check_in_at=at,
+        local_date=local_date,
+        result=AttendanceResult.DENIED,
+        reason=reason,
+        source=source,
+        recorded_by=actor.user,
+        device_label=device_label,
+        notes=notes,
+    )
+    audit_record(
+        actor=actor,
+        action="attendance.denied",
+        target=attendance,
+        gym=member.gym_id,
+        data={"member_id": member.pk, "source": source, "reason": reason},
+    )
+    return CheckInDecision(granted=False, reason=reason, member=member, attendance=attendance)
+
+
+def _lock_attendance(attendance_id: int) -> Attendance:
+    row = (
+        Attendance.objects.select_related("gym", "member")
+        .select_for_update(of=("self",))
+        .filter(pk=attendance_id)
+        .first()
+    )
+    if row is None:  # deleted meanwhile
+        raise NotFound(_("Not found."), "not_found")
+    return row
+
+
+@transaction.atomic
+def attendance_check_out(
+    *, attendance: Attendance, actor: Actor, at: datetime | None = None
+) -> Attendance:
+    """Close a visit at `at` (default now). The caller has already checked the actor may
+    see the row and may give an explicit time."""
+    now = timezone.now()
+    at = at or now
+    _check_time(at, "check_out_at", now)
+    row = _lock_attendance(attendance.pk)
+    if not row.is_granted:
+        raise Invalid(_("A refused check-in cannot be checked out."), "not_checked_in")
+    if row.check_out_at is not None:
+        raise Invalid(_("This member has already checked out."), "already_checked_out")
+    _check_out_not_before_in(row.check_in_at, at)
+    row.check_out_at = at
+    row.save(update_fields=["check_out_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="attendance.checked_out",
+        target=row,
+        data={"member_id": row.member_id, "check_out_at": at.isoformat()},
+    )
+    return row
+
+
+EDITABLE_FIELDS = ("check_in_at", "check_out_at", "notes")
+
+
+@transaction.atomic
+def attendance_update(*, attendance: Attendance, actor: Actor, data: dict[str, Any]) -> Attendance:
+    """Correct a visit's times or notes. `local_date` follows `check_in_at`; moving a visit
+    onto a day that already has one is refused like a second check-in."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    now = timezone.now()
+    # Lock order as in check-in: the member, then the row.
+    _lock_member(attendance.member_id, None)
+    row = _lock_attendance(attendance.pk)
+    check_in_at = data.get("check_in_at", row.check_in_at)
+    check_out_at = data.get("check_out_at", row.check_out_at)
+    if "check_in_at" in data:
+        _check_time(check_in_at, "check_in_at", now)
+    if "check_out_at" in data and check_out_at is not None:
+        _check_time(check_out_at, "check_out_at", now)
+    _check_out_not_before_in(check_in_at, check_out_at)
+    local_date = check_in_at.astimezone(row.gym.tz).date()
+    if row.is_granted and local_date != row.local_date and _has_visit_on(
+        row.member_id, local_date, exclude_pk=row.pk
+    ):
+        raise denial_error(DenialReason.ALREADY_CHECKED_IN)
+
+    changes: dict[str, list] = {}
+    new_values = {
+        "check_in_at": check_in_at,
+        "check_out_at": check_out_at,
+        "local_date": local_date,
+        "notes": data.get("notes", row.notes),
+    }
+    for field, value in new_values.items():
+        old = getattr(row, field)
+        if old != value:
+            changes[field] = [_jsonable(old), _jsonable(value)]
+            setattr(row, field, value)
+    if not changes:
+        return row
+    try:
+        with transaction.atomic():
+            row.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        raise denial_error(DenialReason.ALREADY_CHECKED_IN)
+    if row.is_granted and "check_in_at" in changes:
+        _refresh_last_visit(row.member_id)
+    audit_record(
+        actor=actor,
+        action="attendance.changed",
+        target=row,
+        data={"member_id": row.member_id, "changes": changes},
+    )
+    return row
+
+
+@transaction.atomic
+def attendance_delete(*, attendance: Attendance, actor: Actor) -> None:
+    _lock_member(attendance.member_id, None)
+    row = _lock_attendance(attendance.pk)
+    audit_record(
+        actor=actor,
+        action="attendance.deleted",
+        target=row,
+        data={
+            "member_id": row.member_id,
+            "result": row.result,
+            "reason": row.reason,
+            "source": row.source,
+            "check_in_at": row.check_in_at.isoformat(),
+        },
+    )
+    row.delete()
+    if row.is_granted:
+        _refresh_last_visit(row.member_id)
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
