@@ -1,13 +1,24 @@
-"""Writes on members. Keyword-only, typed, atomic, raising domain errors (DESIGN.md)."""
+"""Writes on members. Keyword-only, typed, atomic, raising domain errors (DESIGN.md).
+
+Billing calls `member_lock` and `member_membership_summary_set` (the summary fields are
+billing's to maintain) and may call `member_create` inside its enrolment transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gymsite.core.errors import Invalid, NotFound
+from gymsite.accounts.audit import Actor, audit_record
+from gymsite.accounts.models import Gym
+from gymsite.accounts.roles import role_can
+from gymsite.core.errors import Invalid, NotAllowed, NotFound
 
 from .models import Member
 
@@ -20,6 +31,28 @@ SUMMARY_FIELDS = (
     "paused_from",
     "paused_until",
 )
+
+# What staff may write through the API / import (the summary is billing's, last_visit_at
+# attendance's).
+EDITABLE_FIELDS = frozenset(
+    {
+        "gym",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "document_id",
+        "gender",
+        "birth_date",
+        "photo",
+        "photo_url",
+        "notes",
+        "is_active",
+    }
+)
+
+
+# --- for billing ----------------------------------------------------------------------
 
 
 def member_lock(*, member_id: int) -> Member:
@@ -60,3 +93,244 @@ def member_membership_summary_set(
     with transaction.atomic():
         member.save(update_fields=[*SUMMARY_FIELDS, "updated_at"])
     return member
+
+
+# --- uniqueness -------------------------------------------------------------------------
+
+
+def _email_taken_message() -> str:
+    return gettext("A member of this gym already has this email.")
+
+
+def _document_taken_message() -> str:
+    return gettext("A member of this gym already has this document ID.")
+
+
+def _duplicate_error(errors: dict[str, list[str]]) -> Invalid:
+    return Invalid(_("A member of this gym already has these details."), "member_duplicate", errors=errors)
+
+
+def _check_unique(*, gym_id: int, email: str, document_id: str, exclude_pk: int | None = None) -> None:
+    others = Member.objects.filter(gym_id=gym_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    errors: dict[str, list[str]] = {}
+    if email and others.filter(email=email).exists():
+        errors["email"] = [_email_taken_message()]
+    if document_id and others.filter(document_id=document_id).exists():
+        errors["document_id"] = [_document_taken_message()]
+    if errors:
+        raise _duplicate_error(errors)
+
+
+def _save_unique(member: Member, **save_kwargs) -> None:
+    """Save; a unique constraint that fires anyway (a concurrent writer got there between
+    our check and our insert) is the same 400 as the check's."""
+    try:
+        with transaction.atomic():
+            member.save(**save_kwargs)
+    except IntegrityError as exc:
+        text = str(exc)
+        if "email" in text:
+            raise _duplicate_error({"email": [_email_taken_message()]}) from exc
+        if "document" in text:
+            raise _duplicate_error({"document_id": [_document_taken_message()]}) from exc
+        raise
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _reject_unknown(data: dict[str, Any]) -> None:
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise Invalid(
+            _("These fields cannot be changed here."),
+            "field_not_editable",
+            errors={name: [gettext("This field cannot be changed here.")] for name in sorted(unknown)},
+        )
+
+
+# --- create, update, delete -----------------------------------------------------------
+
+
+@transaction.atomic
+def member_create(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Member:
+    """A new member of `gym` (no membership: status pending until billing adds one).
+    `data` holds the editable fields (gym excluded; the caller resolved it)."""
+    data = {k: v for k, v in data.items() if k != "gym"}
+    _reject_unknown(data)
+    if data.get("photo") is None:
+        data.pop("photo", None)
+    member = Member(gym=gym, **data)
+    _check_unique(gym_id=gym.pk, email=member.email, document_id=member.document_id)
+    _save_unique(member)
+    audit_record(
+        actor=actor,
+        action="member.enrolled",
+        target=member,
+        data={"name": member.full_name},
+    )
+    return member
+
+
+def _may_change_gym(actor: Actor) -> bool:
+    if actor.user is None:  # the system (commands, tasks)
+        return True
+    return role_can(actor.user.role, "members.change_gym")
+
+
+@transaction.atomic
+def member_update(*, actor: Actor, member: Member, data: dict[str, Any]) -> Member:
+    """Change only what `data` holds. Moving to another gym needs `members.change_gym`
+    (admins). `"photo": None` clears the uploaded photo, and the photo URL unless `data`
+    sets one."""
+    _reject_unknown(data)
+    member = Member.objects.select_for_update(of=("self",)).select_related("gym").get(pk=member.pk)
+    changed: set[str] = set()
+    extra: dict[str, Any] = {}
+
+    new_gym = data.get("gym")
+    if new_gym is not None and new_gym.pk != member.gym_id:
+        if not _may_change_gym(actor):
+            raise NotAllowed(_("You may not move a member to another gym."), "member_gym_change_forbidden")
+        extra = {"from_gym": member.gym_id, "to_gym": new_gym.pk}
+        member.gym = new_gym
+        changed.add("gym")
+
+    old_photo = member.photo.name
+    if "photo" in data:
+        photo = data["photo"]
+        if photo is None:
+            if member.photo:
+                member.photo = ""
+                changed.add("photo")
+            if "photo_url" not in data and member.photo_url:
+                member.photo_url = ""
+                changed.add("photo_url")
+        else:
+            member.photo = photo
+            changed.add("photo")
+
+    for name, value in data.items():
+        if name in ("gym", "photo"):
+            continue
+        if getattr(member, name) != value:
+            setattr(member, name, value)
+            changed.add(name)
+
+    if not changed:
+        return member
+    if changed & {"gym", "email", "document_id"}:
+        _check_unique(
+            gym_id=member.gym_id, email=member.email, document_id=member.document_id, exclude_pk=member.pk
+        )
+    _save_unique(member, update_fields=[*sorted(changed), "updated_at"])
+    if "photo" in changed and old_photo:
+        _delete_file_on_commit(member.photo.storage, old_photo)
+    audit_record(
+        actor=actor, action="member.changed", target=member, data={"changed": sorted(changed), **extra}
+    )
+    return member
+
+
+@transaction.atomic
+def member_delete(*, actor: Actor, member: Member) -> None:
+    """Remove the member; their attendance, measurements and biometric data go with them
+    (CASCADE in those apps), payments stay with the member's name (SET_NULL in billing)."""
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    audit_record(
+        actor=actor,
+        action="member.deleted",
+        target=member,
+        data={"name": member.full_name, "document_id": member.document_id, "email": member.email},
+    )
+    photo_name, storage = member.photo.name, member.photo.storage
+    member.delete()
+    _delete_file_on_commit(storage, photo_name)
+
+
+# --- import and export ----------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    created: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _taken(gym: Gym, field_name: str, values: set[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(values)):
+        found.update(
+            Member.objects.filter(gym=gym, **{f"{field_name}__in": chunk}).values_list(field_name, flat=True)
+        )
+    return found
+
+
+def member_import_duplicates(*, gym: Gym, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Row errors for members already in the gym (same document_id or email) or repeated
+    within the file (the later row is reported, naming the first)."""
+    emails = {data["email"] for _, data in rows if data.get("email")}
+    documents = {data["document_id"] for _, data in rows if data.get("document_id")}
+    taken = {"email": _taken(gym, "email", emails), "document_id": _taken(gym, "document_id", documents)}
+    seen: dict[str, dict[str, int]] = {"email": {}, "document_id": {}}
+    messages = {"email": _email_taken_message, "document_id": _document_taken_message}
+    errors = []
+    for line, data in rows:
+        row_errors: dict[str, list[str]] = {}
+        for name in ("email", "document_id"):
+            value = data.get(name)
+            if not value:
+                continue
+            if value in taken[name]:
+                row_errors[name] = [messages[name]()]
+            elif value in seen[name]:
+                row_errors[name] = [
+                    gettext("Repeats line %(line)d of this file.") % {"line": seen[name][value]}
+                ]
+            else:
+                seen[name][value] = line
+        if row_errors:
+            errors.append({"line": line, "errors": row_errors})
+    return errors
+
+
+@transaction.atomic
+def member_import(
+    *, actor: Actor, gym: Gym, rows: list[tuple[int, dict[str, Any]]], dry_run: bool
+) -> ImportResult:
+    """Create the members of `rows` ((line, validated data) pairs) in one transaction, or
+    none: any duplicate is reported by line and nothing is written. A dry run only checks."""
+    for _line, data in rows:
+        _reject_unknown(data)
+    errors = member_import_duplicates(gym=gym, rows=rows)
+    if errors:
+        return ImportResult(dry_run=dry_run, created=0, errors=errors)
+    if dry_run:
+        return ImportResult(dry_run=True, created=len(rows))
+    members = [Member(gym=gym, **{k: v for k, v in data.items() if k not in ("gym", "photo")}) for _, data in rows]
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(members, batch_size=500)
+    except IntegrityError as exc:
+        raise Invalid(
+            _("Some of these members were added meanwhile; check the file and import it again."),
+            "import_conflict",
+        ) from exc
+    audit_record(actor=actor, action="member.imported", gym=gym, data={"count": len(members)})
+    return ImportResult(dry_run=False, created=len(members))
+
+
+@transaction.atomic
+def member_export_record(*, actor: Actor, gym_id: int | None, count: int) -> None:
+    """The audit trail of an export (who took the member list out, of which gym)."""
+    audit_record(actor=actor, action="member.exported", gym=gym_id, data={"count": count, "gym": gym_id})

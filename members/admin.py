@@ -1,0 +1,96 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from gymsite.accounts.audit import Actor
+
+from . import services
+from .models import Member, MemberStatus
+from .selectors import members_with_status
+from .validators import validate_member_photo
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return MemberStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in MemberStatus.values:
+            return members_with_status(queryset, self.value())
+        return queryset
+
+
+class MemberAdminForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = sorted(services.EDITABLE_FIELDS)
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and "photo" in self.changed_data:
+            try:
+                return validate_member_photo(photo)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages, code=exc.code) from None
+        return photo
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    """Edits go through the same services as the API (uniqueness, audit). The membership
+    summary is billing's and last_visit_at attendance's: read-only here."""
+
+    form = MemberAdminForm
+    list_display = [
+        "full_name",
+        "gym",
+        "phone",
+        "document_id",
+        "email",
+        "status_display",
+        "current_plan_name",
+        "expires_on",
+        "last_visit_at",
+        "is_active",
+    ]
+    list_filter = [StatusFilter, "gym", "is_active", "gender"]
+    search_fields = ["first_name", "last_name", "phone", "document_id", "email"]
+    list_select_related = ["gym"]
+    date_hierarchy = "created_at"
+    readonly_fields = [*services.SUMMARY_FIELDS, "last_visit_at", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["gym", "first_name", "last_name", "gender", "birth_date", "is_active"]}),
+        (_("Contact"), {"fields": ["email", "phone", "document_id"]}),
+        (_("Photo and notes"), {"fields": ["photo", "photo_url", "notes"]}),
+        (_("Membership (kept by billing)"), {"fields": list(services.SUMMARY_FIELDS)}),
+        (_("Record"), {"fields": ["last_visit_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("status"))
+    def status_display(self, member: Member) -> str:
+        return MemberStatus(member.status).label
+
+    def save_model(self, request, obj, form, change):
+        actor = Actor(user=request.user)
+        data = {}
+        for name in form.changed_data:
+            if name in services.EDITABLE_FIELDS:
+                value = form.cleaned_data[name]
+                data[name] = None if (name == "photo" and not value) else value
+        if change:
+            saved = services.member_update(actor=actor, member=obj, data=data)
+        else:
+            gym = data.pop("gym", None) or obj.gym
+            saved = services.member_create(actor=actor, gym=gym, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.member_delete(actor=Actor(user=request.user), member=obj)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset:
+            services.member_delete(actor=Actor(user=request.user), member=member)

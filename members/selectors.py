@@ -1,0 +1,80 @@
+"""Reads on members that are more than a filter: status in SQL, search, export rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from gymsite.accounts.models import Gym
+
+from .models import Member, MemberStatus
+
+SEARCH_FIELDS = ("first_name", "last_name", "phone", "document_id", "email")
+
+
+def member_search_q(term: str) -> Q:
+    """Case-insensitive substring over the searched columns. On PostgreSQL `icontains`
+    emits `UPPER(col::text) LIKE UPPER('%term%')`, which the pg_trgm GIN indexes of
+    migration 0002 (one per column, over that same expression) serve."""
+    q = Q()
+    for field in SEARCH_FIELDS:
+        q |= Q(**{f"{field}__icontains": term})
+    return q
+
+
+def member_status_q(status: str, day: date) -> Q:
+    """The rows whose `Member.status_on(day)` is `status`, as a Q (the SQL twin of
+    `status_on`; tests check they agree)."""
+    covers_day = Q(expires_on__gte=day) & (
+        Q(membership_starts_on__isnull=True) | Q(membership_starts_on__lte=day)
+    )
+    paused_today = Q(paused_from__lte=day, paused_until__gte=day)
+    future_period = Q(expires_on__gte=day, membership_starts_on__gt=day)
+    had_earlier = Q(membership_since__isnull=False, membership_since__lt=F("membership_starts_on"))
+    if status == MemberStatus.ACTIVE:
+        # The model's check constraint keeps paused_from and paused_until both set or both null.
+        not_paused = Q(paused_from__isnull=True) | Q(paused_from__gt=day) | Q(paused_until__lt=day)
+        return covers_day & not_paused
+    if status == MemberStatus.PAUSED:
+        return covers_day & paused_today
+    if status == MemberStatus.EXPIRED:
+        return Q(expires_on__lt=day) | (future_period & had_earlier)
+    if status == MemberStatus.PENDING:
+        first_period = Q(membership_since__isnull=True) | Q(
+            membership_since__gte=F("membership_starts_on")
+        )
+        return Q(expires_on__isnull=True) | (future_period & first_period)
+    raise ValueError(f"unknown member status {status!r}")
+
+
+def local_today(tz: ZoneInfo | str, now: datetime | None = None) -> date:
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def members_with_status(
+    queryset: QuerySet[Member], status: str, *, now: datetime | None = None
+) -> QuerySet[Member]:
+    """Filter by status with each gym's own "today": gyms are grouped by time zone, so this
+    costs one small query (the time zones in use) whatever the number of gyms or rows."""
+    zones = Gym.objects.order_by().values_list("time_zone", flat=True).distinct()
+    q = Q(pk__in=[])
+    for zone in zones:
+        q |= Q(gym__time_zone=zone) & member_status_q(status, local_today(str(zone), now))
+    return queryset.filter(q)
+
+
+def gym_todays(gyms: Iterable[Gym], now: datetime | None = None) -> dict[int, date]:
+    return {gym.pk: local_today(gym.tz, now) for gym in gyms}
+
+
+def member_last_visit_display(member: Member) -> str:
+    """Seed 002's `ultimaVisita`: "07:45 PM" in the gym's time zone, "--:--" before the
+    first visit."""
+    if member.last_visit_at is None:
+        return "--:--"
+    return member.last_visit_at.astimezone(member.gym.tz).strftime("%I:%M %p")
