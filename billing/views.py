@@ -1,0 +1,411 @@
+"""Billing REST API: plans, memberships, payments, and the member lifecycle (enrol with a
+plan, renew, pause, resume, a member's memberships) on top of members' viewset."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from gymsite.accounts.audit import Actor
+from gymsite.core.errors import Invalid
+from gymsite.core.scoping import GymScopedMixin, gym_for_write, scope_to_gym
+from members.models import Member
+from members.serializers import MemberSerializer
+from members.views import MemberViewSet
+
+from . import selectors, services
+from .filters import MembershipFilter, PaymentFilter, PlanFilter, visible_gyms
+from .models import Membership, Payment, Plan
+from .serializers import (
+    MemberEnrolSerializer,
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    PauseRequestSerializer,
+    PaymentCreateSerializer,
+    PaymentSerializer,
+    PaymentSummarySerializer,
+    PlanSerializer,
+    PlanUpdateSerializer,
+    RenewSerializer,
+    SummaryQuerySerializer,
+    VoidSerializer,
+)
+
+MEMBERSHIPS_QUERYSET = Membership.objects.select_related("plan", "member", "created_by").prefetch_related("pauses")
+
+
+# --- Plans ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List plans"),
+    retrieve=extend_schema(summary="A plan"),
+    create=extend_schema(summary="Create a plan"),
+    update=extend_schema(request=PlanUpdateSerializer, responses={200: PlanSerializer}),
+    partial_update=extend_schema(request=PlanUpdateSerializer, responses={200: PlanSerializer}),
+    destroy=extend_schema(summary="Delete a plan (409 plan_in_use when it has memberships)"),
+)
+class PlanViewSet(GymScopedMixin, viewsets.ModelViewSet):
+    queryset = Plan.objects.select_related("gym")
+    serializer_class = PlanSerializer
+    filterset_class = PlanFilter
+    ordering_fields = ["name", "price", "created_at"]
+    lookup_value_regex = r"\d+"
+    permission_map = {
+        "list": "plans.read",
+        "active": "plans.read",
+        "retrieve": "plans.read",
+        "create": "plans.manage",
+        "update": "plans.manage",
+        "partial_update": "plans.manage",
+        "destroy": "plans.manage",
+    }
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return PlanUpdateSerializer
+        return super().get_serializer_class()
+
+    @extend_schema(summary="List active plans", responses={200: PlanSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def active(self, request):
+        queryset = self.filter_queryset(self.get_queryset()).filter(is_active=True)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(PlanSerializer(page, many=True).data)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        gym = gym_for_write(self.request.user, data.pop("gym", None))
+        serializer.instance = services.plan_create(actor=Actor.from_request(self.request), gym=gym, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.plan_update(
+            actor=Actor.from_request(self.request), plan=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.plan_delete(actor=Actor.from_request(self.request), plan=instance)
+
+
+# --- Memberships ----------------------------------------------------------------------
+
+
+class MembershipPurchaseSerializer(MembershipSerializer):
+    payment = PaymentSerializer(allow_null=True, read_only=True)
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [*MembershipSerializer.Meta.fields, "payment"]
+        read_only_fields = fields
+
+
+def _scoped_member(request, member_id: int) -> Member:
+    """A member named in a request body: another gym's is "not found" (400)."""
+    member = scope_to_gym(Member.objects.select_related("gym"), request.user).filter(pk=member_id).first()
+    if member is None:
+        raise Invalid(_("Member not found."), "member_not_found", errors={"member": [_("Member not found.")]})
+    return member
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List memberships"),
+    retrieve=extend_schema(summary="A membership"),
+    create=extend_schema(
+        summary="Assign a plan to a member (and record its payment when a method is given)",
+        request=MembershipCreateSerializer,
+        responses={201: MembershipPurchaseSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a membership", request=MembershipUpdateSerializer, responses={200: MembershipSerializer}
+    ),
+    destroy=extend_schema(summary="Delete a membership (admin)"),
+)
+class MembershipViewSet(
+    GymScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Memberships (seed 001's "user plans").
+
+    The trainer rule of seed 001 ("change a member's plan only when the current one has
+    expired, or to an upgrade: longer duration or higher price") applies to every role but
+    the admin, and covers:
+    - POST of a new membership with a different plan while a membership covers today;
+    - PATCH of `plan` on a membership that has not expired.
+    Otherwise → 403 `plan_change_not_upgrade`. Renewing (POST /members/{id}/renew) is not
+    a plan change: it leaves the current period alone and stacks the next one.
+    """
+
+    queryset = MEMBERSHIPS_QUERYSET
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["starts_on", "expires_on", "created_at"]
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    permission_map = {
+        "list": "memberships.read",
+        "retrieve": "memberships.read",
+        "create": "memberships.create",
+        "partial_update": "memberships.edit",
+        "destroy": "memberships.delete",
+    }
+
+    def create(self, request, *args, **kwargs):
+        form = MembershipCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        member = _scoped_member(request, data.pop("member"))
+        purchase = services.membership_assign(
+            actor=Actor.from_request(request),
+            member=member,
+            plan_id=data["plan"],
+            starts_on=data.get("starts_on"),
+            purchased_price=data.get("purchased_price"),
+            amount=data.get("amount"),
+            method=data.get("method"),
+        )
+        membership = self.get_queryset().get(pk=purchase.membership.pk)
+        membership.payment = purchase.payment
+        return Response(MembershipPurchaseSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        form = MembershipUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        fields = {("plan_id" if k == "plan" else k): v for k, v in form.validated_data.items()}
+        services.membership_update(actor=Actor.from_request(request), membership=membership, **fields)
+        return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
+
+    def perform_destroy(self, instance):
+        services.membership_delete(actor=Actor.from_request(self.request), membership=instance)
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List payments"),
+    retrieve=extend_schema(summary="A payment"),
+    create=extend_schema(summary="Record a payment", request=PaymentCreateSerializer, responses={201: PaymentSerializer}),
+)
+class PaymentViewSet(
+    GymScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Payments are never edited or deleted: an admin voids one (kept, flagged, out of
+    every sum) and the front desk records the right one."""
+
+    queryset = Payment.objects.select_related("gym", "recorded_by", "voided_by")
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+    ordering_fields = ["paid_at", "amount"]
+    lookup_value_regex = r"\d+"
+    permission_map = {
+        "list": "payments.read",
+        "retrieve": "payments.read",
+        "create": "payments.record",
+        "void": "payments.void",
+        "summary": "payments.summary",
+    }
+
+    def create(self, request, *args, **kwargs):
+        form = PaymentCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        member = _scoped_member(request, data.pop("member"))
+        payment = services.payment_record(
+            actor=Actor.from_request(request),
+            member=member,
+            amount=data["amount"],
+            method=data["method"],
+            membership_id=data.get("membership"),
+            notes=data.get("notes", ""),
+        )
+        return Response(PaymentSerializer(self.get_queryset().get(pk=payment.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Void a payment (admin)", request=VoidSerializer, responses={200: PaymentSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def void(self, request, pk=None):
+        payment = self.get_object()
+        form = VoidSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.payment_void(actor=Actor.from_request(request), payment=payment, reason=form.validated_data["reason"])
+        return Response(PaymentSerializer(self.get_queryset().get(pk=payment.pk)).data)
+
+    @extend_schema(
+        summary="Payment totals by method, by day and by plan",
+        description=_(
+            "Non-void payments between date_from and date_to (inclusive, gym-local days). One "
+            "block per gym, in that gym's currency: amounts of different currencies are never "
+            "added together."
+        ),
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description=_("First day (gym-local).")),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description=_("Last day (gym-local).")),
+            OpenApiParameter("gym", int, description="Gym id (admins)."),
+        ],
+        responses={200: PaymentSummarySerializer},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def summary(self, request):
+        form = SummaryQuerySerializer(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        date_from, date_to = form.validated_data.get("date_from"), form.validated_data.get("date_to")
+        gyms = sorted(visible_gyms(request), key=lambda g: g.pk)
+        body = {
+            "date_from": date_from,
+            "date_to": date_to,
+            "gyms": selectors.payments_summary(gyms=gyms, date_from=date_from, date_to=date_to),
+        }
+        return Response(PaymentSummarySerializer(body).data)
+
+
+# --- The member lifecycle (members' viewset, extended) ----------------------------------
+
+
+class MemberPurchaseSerializer(MemberSerializer):
+    """The member after a renewal, with the period and the payment just recorded."""
+
+    membership = MembershipSerializer(read_only=True)
+    payment = PaymentSerializer(read_only=True, allow_null=True)
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "membership", "payment"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Enrol a member (optionally with a plan and a payment)",
+        request=MemberEnrolSerializer,
+        responses={201: MemberSerializer},
+    ),
+)
+class MemberLifecycleViewSet(MemberViewSet):
+    """Members' API plus billing's part of a member's life: enrolment with a plan and a
+    payment (one transaction), renewal, pause, resume and the member's memberships."""
+
+    write_serializer_class = MemberEnrolSerializer
+    permission_map = {
+        **MemberViewSet.permission_map,
+        "renew": "memberships.renew",
+        "pause": "memberships.pause",
+        "resume": "memberships.pause",
+        "memberships": "memberships.read",
+        "memberships_active": "memberships.read",
+    }
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return MemberViewSet.write_serializer_class
+        return super().get_serializer_class()
+
+    def create_member(self, serializer) -> Member:
+        data = dict(serializer.validated_data)
+        gym = gym_for_write(self.request.user, data.pop("gym", None))
+        enrolment = {key: data.pop(key, None) for key in ("plan", "amount", "method", "starts_on")}
+        return services.member_enrol(
+            actor=Actor.from_request(self.request),
+            gym=gym,
+            member_data=data,
+            plan_id=enrolment["plan"],
+            amount=enrolment["amount"],
+            method=enrolment["method"],
+            starts_on=enrolment["starts_on"],
+        )
+
+    def _purchase_response(self, purchase: services.Purchase) -> Response:
+        member = Member.objects.select_related("gym").get(pk=purchase.member.pk)
+        member.membership = MEMBERSHIPS_QUERYSET.get(pk=purchase.membership.pk)
+        member.payment = (
+            Payment.objects.select_related("gym", "recorded_by", "voided_by").get(pk=purchase.payment.pk)
+            if purchase.payment
+            else None
+        )
+        return Response(MemberPurchaseSerializer(member, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Renew a membership",
+        description=_(
+            "The new period starts the day after the current expiry when that is today or later "
+            "(renewing early stacks), otherwise today. Records the membership and the payment."
+        ),
+        request=RenewSerializer,
+        responses={200: MemberPurchaseSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def renew(self, request, pk=None):
+        member = self.get_object()
+        form = RenewSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        purchase = services.membership_renew(
+            actor=Actor.from_request(request),
+            member=member,
+            plan_id=form.validated_data["plan"],
+            amount=form.validated_data.get("amount"),
+            method=form.validated_data["method"],
+        )
+        return self._purchase_response(purchase)
+
+    @extend_schema(
+        summary="Pause a membership",
+        description=_("The paused days are added to the expiry; check-in is refused while paused."),
+        request=PauseRequestSerializer,
+        responses={200: MemberSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def pause(self, request, pk=None):
+        member = self.get_object()
+        form = PauseRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.membership_pause(
+            actor=Actor.from_request(request),
+            member=member,
+            paused_from=form.validated_data["from"],
+            paused_until=form.validated_data["until"],
+            reason=form.validated_data.get("reason", ""),
+        )
+        return Response(self.member_data(self.get_object()))
+
+    @extend_schema(
+        summary="Resume a paused membership",
+        description=_("Ends the pause today; the days not used are given back."),
+        request=None,
+        responses={200: MemberSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def resume(self, request, pk=None):
+        member = self.get_object()
+        services.membership_resume(actor=Actor.from_request(request), member=member)
+        return Response(self.member_data(self.get_object()))
+
+    def _memberships_page(self, member: Member, queryset):
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+
+    @extend_schema(summary="A member's memberships", responses={200: MembershipSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def memberships(self, request, pk=None):
+        member = self.get_object()
+        return self._memberships_page(member, MEMBERSHIPS_QUERYSET.filter(member=member).order_by("-starts_on", "-id"))
+
+    @extend_schema(
+        summary="A member's current and upcoming memberships",
+        description=_("Periods not cancelled that cover today or a later day, the current one first."),
+        responses={200: MembershipSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="memberships/active", filterset_class=None)
+    def memberships_active(self, request, pk=None):
+        member = self.get_object()
+        queryset = MEMBERSHIPS_QUERYSET.filter(
+            member=member, is_active=True, expires_on__gte=member.local_today()
+        ).order_by("starts_on", "id")
+        return self._memberships_page(member, queryset)
+
