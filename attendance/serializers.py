@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.core.timefmt import format_visit_time
+from members.serializers import MemberSerializer
 
 from .models import Attendance
 from .selectors import WEEKDAYS, expected_leave_at
@@ -76,30 +77,10 @@ class CheckOutSerializer(serializers.Serializer):
     )
 
 
-class CheckInMemberSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    full_name = serializers.CharField()
-    status = serializers.CharField()
-    expires_on = serializers.DateField(allow_null=True)
-    last_visit_at = serializers.DateTimeField(allow_null=True)
-    last_visit_display = serializers.CharField()
-
-
 class CheckInResponseSerializer(serializers.Serializer):
     detail = serializers.CharField()
     attendance = AttendanceSerializer()
-    member = CheckInMemberSerializer()
-
-
-def check_in_member_data(member, day) -> dict:
-    return {
-        "id": member.pk,
-        "full_name": member.full_name,
-        "status": member.status_on(day),
-        "expires_on": member.expires_on,
-        "last_visit_at": member.last_visit_at,
-        "last_visit_display": format_visit_time(member.last_visit_at, member.gym.tz),
-    }
+    member = MemberSerializer(help_text=_("The member with the new last visit."))
 
 
 class MemberSummarySerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
+from members.services import member_lock
 
 from .models import Attendance, AttendanceResult, AttendanceSource, DenialReason
 
@@ -100,15 +101,13 @@ def _check_out_not_before_in(check_in_at: datetime, check_out_at: datetime | Non
 
 
 def _lock_member(member_id: int, gym_id: int | None) -> Member:
-    """The member row, locked (with its gym loaded in the same query). Every service that
-    changes a member's visits locks the member first, so check-ins of one member run one
-    after the other and see each other's rows."""
-    queryset = Member.objects.select_related("gym").select_for_update(of=("self",))
-    if gym_id is not None:
-        queryset = queryset.filter(gym_id=gym_id)
-    member = queryset.filter(pk=member_id).first()
-    if member is None:
-        raise NotFound(_("Member not found."), "not_found")
+    """The member row, locked, with its gym (one query). Every service that changes a
+    member's visits locks the member first, so check-ins of one member run one after the
+    other and each sees the rows of the one before. A member of another gym than `gym_id`
+    is not found, as if it did not exist."""
+    member = member_lock(member_id=member_id)
+    if gym_id is not None and member.gym_id != gym_id:
+        raise NotFound(_("Member not found."), "member_not_found")
     return member
 
 

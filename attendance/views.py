@@ -14,6 +14,7 @@ from gymsite.accounts.roles import role_can
 from gymsite.core.errors import Invalid, NotAllowed, NotFound
 from gymsite.core.scoping import GymScopedMixin, scope_to_gym
 from members.models import Member
+from members.serializers import MemberSerializer
 
 from . import selectors, services
 from .filters import AttendanceFilter
@@ -28,7 +29,6 @@ from .serializers import (
     OccupancySerializer,
     StatsQuerySerializer,
     StatsSerializer,
-    check_in_member_data,
 )
 
 MAX_STATS_DAYS = 366
@@ -49,7 +49,7 @@ def _visible_member(request, member_id: int) -> Member:
         .first()
     )
     if member is None:
-        raise NotFound(_("Member not found."), "not_found")
+        raise NotFound(_("Member not found."), "member_not_found")
     return member
 
 
@@ -92,7 +92,7 @@ class MemberCheckInView(APIView):
         body = {
             "detail": _("Checked in."),
             "attendance": AttendanceSerializer(attendance).data,
-            "member": check_in_member_data(decision.member, attendance.local_date),
+            "member": MemberSerializer(decision.member, context={"request": request}).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
