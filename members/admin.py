@@ -25,6 +25,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class MemberAdminForm(forms.ModelForm):
+    photo_url = forms.URLField(label=_("photo URL"), max_length=500, required=False, assume_scheme="https")
+
     class Meta:
         model = Member
         fields = sorted(services.EDITABLE_FIELDS)

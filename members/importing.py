@@ -79,4 +79,6 @@ def read_member_csv(upload) -> list[tuple[int, dict[str, Any]]]:
             rows.append((line, data))
     except csv.Error:
         raise Invalid(_("The file is not a valid CSV file."), "invalid_csv") from None
+    if not rows:
+        raise Invalid(_("The file holds no members."), "empty_file")
     return rows
