@@ -25,7 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
@@ -268,6 +268,8 @@ def _stacked_after(target: Membership, memberships: list[Membership]) -> list[Me
 
 
 def _shift(memberships: list[Membership], days: int) -> None:
+    """Move periods (and their pauses) by `days`. A moved period keeps its length in days:
+    what was bought does not change when the plan is edited later."""
     if not days:
         return
     delta = timedelta(days=days)
@@ -423,7 +425,7 @@ def _check_plan_change(*, actor: Actor, current: Membership, new_plan: Plan, tod
     expired) period may change only to an upgrade, i.e. a plan with a longer duration or a
     higher price. Lengths are compared in days from the period's start, so calendar
     months compare exactly."""
-    if actor.user is not None and actor.user.is_admin:
+    if actor.user is None or actor.user.is_admin:  # the admin, or the system (commands)
         return
     if current.expires_on < today or new_plan.pk == current.plan_id:
         return
@@ -791,8 +793,9 @@ def _reminder_send(*, reminder_kind: str, membership: Membership, language: str)
         "gym": membership.gym,
         "expires_on": membership.expires_on,
     }
-    subject = " ".join(_render(f"expiry_{reminder_kind}_subject", language, context).split())
-    body = _render(f"expiry_{reminder_kind}", language, context)
+    with translation.override(language):  # month and day names in the mail's language
+        subject = " ".join(_render(f"expiry_{reminder_kind}_subject", language, context).split())
+        body = _render(f"expiry_{reminder_kind}", language, context)
     EmailMultiAlternatives(subject=subject, body=body, to=[member.email]).send(fail_silently=False)
 
 

@@ -1,0 +1,21 @@
+"""Celery tasks of billing. The daily schedule lives in django-celery-beat (created by
+migration 0002, editable in the admin)."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="billing.tasks.send_expiry_reminders",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_expiry_reminders() -> dict[str, int]:
+    """Email today's expiry reminders. Safe to retry and to run twice: each membership gets
+    each kind of reminder once (see `services.expiry_reminders_send`)."""
+    return services.expiry_reminders_send()
