@@ -148,13 +148,6 @@ class StatsQuerySerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
-    def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError(
-                {"date_to": [_("date_to cannot be before date_from.")]}, code="invalid_range"
-            )
-        return attrs
-
 
 class DayCountSerializer(serializers.Serializer):
     date = serializers.DateField()
