@@ -10,6 +10,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gymsite.core.filters import BooleanFilter
+
 from . import services
 from .audit import Actor, client_ip
 from .models import APIToken, AuditEvent, Gym, User
@@ -114,8 +116,8 @@ class UserFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search")
     role = filters.ChoiceFilter(choices=Role.choices)
     gym = filters.NumberFilter(field_name="gym_id")
-    is_active = filters.BooleanFilter()
-    active_only = filters.BooleanFilter(method="filter_active_only")
+    is_active = BooleanFilter()
+    active_only = BooleanFilter(method="filter_active_only")
 
     class Meta:
         model = User
@@ -278,7 +280,7 @@ class UserViewSet(
 
 
 class GymFilter(filters.FilterSet):
-    is_active = filters.BooleanFilter()
+    is_active = BooleanFilter()
     search = filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:

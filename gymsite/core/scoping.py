@@ -13,16 +13,23 @@ from gymsite.accounts.models import Gym
 
 from .errors import Invalid, NotFound
 
+MAX_ID = 2**63 - 1  # BigAutoField
+
 
 def parse_gym_param(value) -> int | None:
+    """`?gym=` as a gym id, or None when absent. Anything but a positive id is a 400."""
     if value in (None, ""):
         return None
     try:
         gym_id = int(value)
     except (TypeError, ValueError):
-        raise Invalid(_("gym must be a gym id."), "invalid_gym", errors={"gym": [_("A valid integer is required.")]})
-    if gym_id < 1:
-        raise Invalid(_("gym must be a gym id."), "invalid_gym", errors={"gym": [_("A valid integer is required.")]})
+        gym_id = 0
+    if not 1 <= gym_id <= MAX_ID:
+        raise Invalid(
+            _("gym must be a gym id."),
+            "invalid_gym",
+            errors={"gym": [str(_("A valid integer is required."))]},
+        )
     return gym_id
 
 
@@ -57,7 +64,9 @@ def gym_for_write(user, requested: Gym | int | None) -> Gym:
     if len(gyms) == 1:
         return gyms[0]
     raise Invalid(
-        _("Say which gym this belongs to."), "gym_required", errors={"gym": [_("This field is required.")]}
+        _("Say which gym this belongs to."),
+        "gym_required",
+        errors={"gym": [str(_("This field is required."))]},
     )
 
 
