@@ -1,0 +1,128 @@
+"""Expiry reminders, sent through a real SMTP server on loopback (aiosmtpd)."""
+
+import socket
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.test import override_settings
+from django_celery_beat.models import PeriodicTask
+
+from billing.models import ExpiryReminder
+from billing.tasks import send_expiry_reminders
+
+from .factories import MemberFactory, give_membership
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+        EMAIL_HOST_USER="",
+        EMAIL_HOST_PASSWORD="",
+        EMAIL_TIMEOUT=5,
+    ):
+        yield inbox
+    controller.stop()
+
+
+def subject(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def body(message) -> str:
+    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+
+
+def test_the_daily_task_is_registered_with_beat():
+    task = PeriodicTask.objects.get(task="billing.tasks.send_expiry_reminders")
+    assert task.enabled and task.crontab is not None
+
+
+def test_upcoming_and_expired_reminders_are_sent_once(smtp, gym, monthly, frozen):
+    gym.expiry_reminder_days = 3
+    gym.save()
+    frozen(2026, 1, 1)
+    soon = MemberFactory(gym=gym, first_name="Soon", email="soon@example.com")
+    give_membership(soon, monthly)  # through Jan 31
+    no_email = MemberFactory(gym=gym, first_name="Mute", email="")
+    give_membership(no_email, monthly)
+    renewed = MemberFactory(gym=gym, first_name="Renewed", email="renewed@example.com")
+    give_membership(renewed, monthly)
+    give_membership(renewed, monthly)  # stacked: not expiring on Jan 31
+    frozen(2025, 12, 29)
+    gone = MemberFactory(gym=gym, first_name="Gone", email="gone@example.com")
+    give_membership(gone, monthly, starts_on=None)  # Dec 29 – Jan 28
+
+    frozen(2026, 1, 28)  # Soon expires in 3 days
+    assert send_expiry_reminders() == {"upcoming": 1, "expired": 0}
+    assert [rcpt for rcpt, _ in smtp.messages] == [["soon@example.com"]]
+    message = smtp.messages[0][1]
+    assert "Main Gym" in subject(message) and "January 31, 2026" in subject(message)
+    assert "Hello Soon" in body(message) and "Mensual" in body(message)
+
+    # Running again (a retry, a second beat) sends nothing more.
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    call_command("send_expiry_reminders")
+    assert len(smtp.messages) == 1
+
+    frozen(2026, 1, 29)  # Gone's last day was Jan 28
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 1}
+    rcpt, message = smtp.messages[-1]
+    assert rcpt == ["gone@example.com"] and "expired" in subject(message)
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+
+    frozen(2026, 2, 1)
+    send_expiry_reminders()
+    assert [m[0] for m in smtp.messages[2:]] == [["soon@example.com"]]
+    assert ExpiryReminder.objects.count() == 3
+    assert not ExpiryReminder.objects.filter(membership__member__in=[renewed, no_email]).exists()
+
+
+@override_settings(LANGUAGE_CODE="es")
+def test_reminders_in_spanish(smtp, gym, monthly, frozen):
+    frozen(2026, 1, 1)
+    give_membership(MemberFactory(gym=gym, first_name="Lucía", email="lucia@example.com"), monthly)
+    frozen(2026, 1, 28)
+    send_expiry_reminders()
+    message = smtp.messages[0][1]
+    assert subject(message) == "Tu membresía de Main Gym vence el 31 de enero de 2026"
+    assert "Hola Lucía" in body(message)
+
+
+def test_a_failed_send_is_retried_later(gym, monthly, frozen, settings):
+    """SMTP down: the reminder row rolls back with the failure, so the next run sends it."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    frozen(2026, 1, 1)
+    give_membership(MemberFactory(gym=gym, email="x@example.com"), monthly)
+    frozen(2026, 1, 28)
+    with pytest.raises(OSError):
+        send_expiry_reminders.run()
+    assert not ExpiryReminder.objects.exists()
