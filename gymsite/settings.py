@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "gymsite.accounts.roles.Role.choices",
+        "MemberStatusEnum": "members.models.MemberStatus.choices",
         "RegisterRoleEnum": [("trainer", "Trainer"), ("receptionist", "Receptionist"), ("mechanic", "Mechanic")],
     },
     "POSTPROCESSING_HOOKS": [
