@@ -129,7 +129,6 @@ class MembershipViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -149,7 +148,6 @@ class MembershipViewSet(
     filterset_class = MembershipFilter
     ordering_fields = ["starts_on", "expires_on", "created_at"]
     lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     permission_map = {
         "list": "memberships.read",
         "retrieve": "memberships.read",
