@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 
 from .models import Gender, Member, MemberStatus
-from .selectors import member_search_q, members_with_status
+from .selectors import member_search, members_with_status
 
 
 class MemberFilter(filters.FilterSet):
@@ -29,7 +29,7 @@ class MemberFilter(filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(member_search_q(value)) if value else queryset
+        return member_search(queryset, value) if value else queryset
 
     def filter_status(self, queryset, name, value):
         return members_with_status(queryset, value)

@@ -38,6 +38,15 @@ def test_search_is_a_case_insensitive_substring_of_each_field(receptionist_clien
     assert ids(receptionist_client.get(LIST_URL, {"search": term})) == {target.pk}
 
 
+def test_search_finds_a_full_name(receptionist_client, gym):
+    target = MemberFactory(gym=gym, first_name="Ana", last_name="Lopez Gomez")
+    MemberFactory(gym=gym, first_name="Ana", last_name="Ruiz")
+    assert ids(receptionist_client.get(LIST_URL, {"search": "ana lopez"})) == {target.pk}
+    # LIKE wildcards typed by the user are plain characters.
+    assert ids(receptionist_client.get(LIST_URL, {"search": "a%z"})) == set()
+    assert ids(receptionist_client.get(LIST_URL, {"search": "_"})) == set()
+
+
 def test_search_never_crosses_gyms(admin_client, receptionist_client, gym, other_gym):
     mine = MemberFactory(gym=gym, first_name="Zelda")
     theirs = MemberFactory(gym=other_gym, first_name="Zelda")
