@@ -362,6 +362,10 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--max-processes", type=int, default=4, help="daphne processes at most")
     parser.add_argument("--per-phase", type=int, default=8000, help="members per phase at most")
+    parser.add_argument(
+        "--conn-max-age", default="0",
+        help="CONN_MAX_AGE for daphne (Django: keep 0 under ASGI; >0 leaks a connection per request)",
+    )
     parser.add_argument("--write-readme", action="store_true", help="write the figures into bench/README.md")
     args = parser.parse_args(argv)
 
@@ -381,7 +385,7 @@ def main(argv=None) -> int:
         "SECRET_KEY": "bench-checkin-" + "x" * 40,
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
+        "CONN_MAX_AGE": args.conn_max_age,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "gymsite.settings",
     }
