@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import Gym
 from gymsite.core.csvsafe import csv_streaming_response
-from gymsite.core.errors import Conflict, NotFound
+from gymsite.core.errors import Conflict, Invalid, NotFound
 from gymsite.core.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 
 from . import services
@@ -59,6 +59,17 @@ EXPORT_COLUMNS = [
     "notes",
     "created_at",
 ]
+
+
+def _path_text(value: str, name: str) -> str:
+    # No stored text holds a NUL, and PostgreSQL refuses one in a query: a 400, not a 500.
+    if "\x00" in value:
+        raise Invalid(
+            _("This value holds characters that are not allowed."),
+            "invalid_characters",
+            errors={name: [str(_("Null characters are not allowed."))]},
+        )
+    return value
 
 
 class CSVRenderer(BaseRenderer):
@@ -161,6 +172,7 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         pagination_class=None,
     )
     def search_document(self, request, document_id=None):
+        document_id = _path_text(document_id, "document_id")
         matches = list(self.get_queryset().filter(document_id=document_id).order_by("gym_id")[:2])
         if not matches:
             raise NotFound(_("No member has this document ID."), "member_not_found")
@@ -175,7 +187,8 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
     @extend_schema(summary="Find members by phone (partial)", responses={200: MemberSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path=r"search/phone/(?P<phone>[^/]+)")
     def search_phone(self, request, phone=None):
-        queryset = self.filter_queryset(self.get_queryset()).filter(phone__icontains=phone.strip())
+        phone = _path_text(phone, "phone").strip()
+        queryset = self.filter_queryset(self.get_queryset()).filter(phone__icontains=phone)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(MemberSerializer(page, many=True, context=self.get_serializer_context()).data)
 
