@@ -357,3 +357,20 @@ def test_membership_list_runs_a_fixed_number_of_queries(admin_client, gym, month
     assert len(response.json()["results"]) == 15
     with django_assert_num_queries(4):
         admin_client.get(MEMBERSHIPS, {"active": "true"})
+
+
+def test_moving_a_start_checks_the_timeline(admin_client, member, monthly, frozen):
+    frozen(2026, 1, 1)
+    first = give_membership(member, monthly).membership  # Jan
+    second = give_membership(member, monthly).membership  # Feb
+    # Moving the first one later would overlap the second... which moves along with it.
+    response = admin_client.patch(f"{MEMBERSHIPS}{first.pk}", {"starts_on": "2026-01-05"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["expires_on"] == "2026-02-04"
+    second.refresh_from_db()
+    assert second.starts_on == date(2026, 2, 5)
+    # Moving the second one away from the first would leave a gap after a live run.
+    response = admin_client.patch(f"{MEMBERSHIPS}{second.pk}", {"starts_on": "2026-03-01"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "membership_gap"
+    second.refresh_from_db()
+    assert second.starts_on == date(2026, 2, 5)
