@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gymsite.core.filters import BooleanFilter
+from gymsite.core.filters import BooleanFilter, IdFilter
 
 from . import services
 from .audit import Actor, client_ip
@@ -115,7 +115,7 @@ class RegisterView(APIView):
 class UserFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search")
     role = filters.ChoiceFilter(choices=Role.choices)
-    gym = filters.NumberFilter(field_name="gym_id")
+    gym = IdFilter(field_name="gym_id")
     is_active = BooleanFilter()
     active_only = BooleanFilter(method="filter_active_only")
 
@@ -339,8 +339,8 @@ class GymViewSet(viewsets.ModelViewSet):
 class AuditEventFilter(filters.FilterSet):
     action = filters.CharFilter()
     action_prefix = filters.CharFilter(field_name="action", lookup_expr="startswith")
-    actor = filters.NumberFilter(field_name="actor_user_id")
-    gym = filters.NumberFilter(field_name="gym_id")
+    actor = IdFilter(field_name="actor_user_id")
+    gym = IdFilter(field_name="gym_id")
     target_type = filters.CharFilter()
     target_id = filters.CharFilter()
     date_from = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")

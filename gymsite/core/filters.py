@@ -4,6 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+
+from .scoping import MAX_ID
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off"}
@@ -23,6 +26,7 @@ class StrictBooleanField(forms.Field):
         raise ValidationError(_("Enter true or false."), code="invalid")
 
 
+@extend_schema_field({"type": "boolean"})
 class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
@@ -30,3 +34,18 @@ class BooleanFilter(filters.BooleanFilter):
         # django-filter's BooleanWidget turns unknown words into None before validation.
         kwargs["widget"] = forms.TextInput
         super().__init__(*args, **kwargs)
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A row id in the query string (`?gym=3`): a positive integer within the range of a
+    BigAutoField, else a 400 — never a float or a number the database cannot hold."""
+
+    field_class = IdField

@@ -1,0 +1,44 @@
+"""Property-based API testing: schemathesis drives every operation of the app's own
+OpenAPI schema in-process (WSGI), as an admin with a JWT, with a bounded number of
+examples per operation, and fails on any 5xx or any response the schema does not describe.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gymsite.accounts.services import token_pair_for
+from gymsite.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def admin_headers(admin_user, gym, other_gym, trainer):
+    return {"Authorization": f"Bearer {token_pair_for(admin_user)['access_token']}"}
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: keep the suite fast
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_matches_its_schema(case, admin_headers):
+    case.call_and_validate(headers=admin_headers, checks=CHECKS)
