@@ -185,3 +185,11 @@ class MemberImportResultSerializer(serializers.Serializer):
 class MemberImportErrorSerializer(MemberImportResultSerializer):
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+class ImportFileErrorSerializer(serializers.Serializer):
+    """The shared error body, for a file that cannot be read at all."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -31,6 +32,7 @@ from .importing import read_member_csv
 from .models import Member
 from .selectors import gym_todays
 from .serializers import (
+    ImportFileErrorSerializer,
     MemberImportErrorSerializer,
     MemberImportResultSerializer,
     MemberImportRowSerializer,
@@ -252,7 +254,14 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         parameters=[OpenApiParameter("dry_run", bool, description="Validate only; write nothing.")],
         responses={
             200: MemberImportResultSerializer,
-            400: OpenApiResponse(MemberImportErrorSerializer, description="Some rows are invalid"),
+            400: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="MemberImportBadRequest",
+                    serializers=[MemberImportErrorSerializer, ImportFileErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Some rows are invalid (row errors by line), or the upload is unreadable",
+            ),
         },
     )
     @action(
