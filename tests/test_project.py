@@ -117,3 +117,16 @@ def test_email_backend_is_console_without_email_host_and_smtp_with_it(tmp_path):
         env={**base, "EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "2525"},
     )
     assert "smtp.EmailBackend 2525" in smtp.stdout, smtp.stderr
+
+
+def test_every_environment_variable_is_documented():
+    import re
+
+    names = set()
+    for path in [ROOT / "gymsite" / "settings.py"]:
+        names |= set(re.findall(r'env(?:_bool|_int|\.\w+)\(\s*"([A-Z][A-Z0-9_]+)"', path.read_text()))
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_HOST"} <= names
+    env_example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert not {n for n in names if not re.search(rf"^{n}=", env_example, re.M)}, ".env.example"
+    assert not {n for n in names if f"`{n}`" not in readme}, "README configuration table"
