@@ -38,7 +38,6 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 messages: install-dev
 	$(PY) manage.py makemessages -l es --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
