@@ -335,7 +335,11 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, Python "
+        f"{platform.python_version()}; load average at the start {load}"
+    )
 
 
 def table(results: list[Result]) -> str:
@@ -378,6 +382,7 @@ def main(argv=None) -> int:
     phases = len(CONCURRENCY) * (2 + len(process_counts))
     print(f"bench database {BENCH_DB}; {phases} phases of {args.seconds:g} s", flush=True)
 
+    started_on = machine()
     recreate_database(base_url, BENCH_DB)
     env = {
         **os.environ,
@@ -421,7 +426,7 @@ def main(argv=None) -> int:
             "by the bench on loopback, beside the floor: the same SQL sent straight to PostgreSQL "
             "with psycopg, one transaction per check-in (the bare insert + member update, and all "
             "five statements of the service). Its own database, re-created each run.",
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; PostgreSQL on the same machine; "
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {started_on}; PostgreSQL on the same machine; "
             f"{args.seconds:g} s per row; the client runs on the same cores as the servers.",
             table(results),
         ]
