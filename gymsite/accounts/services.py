@@ -19,7 +19,7 @@ from gymsite.core.errors import Conflict, DomainError, Invalid, NotAllowed, Thro
 from .audit import Actor, audit_record
 from .models import APIToken, Gym, User, hash_token, new_raw_token
 from .roles import Role
-from .throttling import login_failure_record, login_failures_clear, login_retry_after
+from .throttling import LoginAttempt, login_attempt_start
 
 
 class InvalidCredentials(DomainError):
@@ -41,14 +41,13 @@ def auth_login(*, identifier: str, password: str, ip: str | None) -> tuple[User,
     inactive account fail alike, so the answer reveals nothing about who exists.
 
     Not atomic on purpose: the failure is audited even though the call then raises."""
-    retry_after = login_retry_after(identifier=identifier, ip=ip)
-    if retry_after:
-        raise Throttled(retry_after=retry_after)
+    attempt = login_attempt_start(identifier=identifier, ip=ip)
+    if not isinstance(attempt, LoginAttempt):
+        raise Throttled(retry_after=attempt)
     user = _find_login_user(identifier)
     # Hash even when there is no such user, so timing does not tell either.
     password_ok = user.check_password(password) if user else User().check_password(password)
     if user is None or not password_ok or not user.is_active:
-        login_failure_record(identifier=identifier, ip=ip)
         audit_record(
             actor=Actor(ip=ip),
             action="auth.login_failed",
@@ -57,7 +56,7 @@ def auth_login(*, identifier: str, password: str, ip: str | None) -> tuple[User,
             data={"identifier": identifier[:150]},
         )
         raise InvalidCredentials()
-    login_failures_clear(identifier=identifier)
+    attempt.succeeded()
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     audit_record(actor=Actor(user=user, ip=ip), action="auth.login", target=user)
     return user, token_pair_for(user)

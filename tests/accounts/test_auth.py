@@ -173,6 +173,40 @@ def test_twenty_failures_from_one_address_throttle_that_address(trainer):
         assert login(client, username="trainer").status_code == 200
 
 
+def test_successful_logins_from_one_address_are_not_throttled(trainer, receptionist):
+    """A front desk where every shift logs in from the same office address."""
+    client = APIClient(REMOTE_ADDR="10.0.0.10")
+    with time_machine.travel(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), tick=False):
+        for _ in range(15):
+            assert login(client, username="trainer").status_code == 200
+            assert login(client, username="receptionist").status_code == 200
+        for n in range(19):
+            login(client, password="wrong", username=f"guess{n}")
+        assert login(client, username="trainer").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_check_at_most_five_passwords(trainer):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def guess(n):
+        try:
+            client = APIClient(REMOTE_ADDR=f"10.1.0.{n}")
+            return login(client, password=f"wrong-{n}", username="trainer").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(guess, range(16)))
+    assert set(statuses) <= {401, 429}
+    assert 1 <= statuses.count(401) <= 5, statuses
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == statuses.count(401)
+    assert login(APIClient(), username="trainer").status_code == 429
+
+
 def test_forwarded_for_is_ignored_unless_behind_a_proxy(trainer, settings):
     with time_machine.travel(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), tick=False):
         for n in range(20):
