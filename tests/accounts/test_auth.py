@@ -204,7 +204,10 @@ def test_parallel_guesses_check_at_most_five_passwords(trainer):
     assert set(statuses) <= {401, 429}
     assert 1 <= statuses.count(401) <= 5, statuses
     assert AuditEvent.objects.filter(action="auth.login_failed").count() == statuses.count(401)
-    assert login(APIClient(), username="trainer").status_code == 429
+    # Attempts refused in the crush are taken back: the account is locked once five real
+    # failures are counted, and not before.
+    expected = 429 if statuses.count(401) == 5 else 200
+    assert login(APIClient(), username="trainer").status_code == expected
 
 
 def test_forwarded_for_is_ignored_unless_behind_a_proxy(trainer, settings):
