@@ -1,14 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from gymsite.core.filters import GymScopedFilterSet, IdFilter
+
 from .models import Attendance, AttendanceResult, AttendanceSource
 
 
-class AttendanceFilter(filters.FilterSet):
-    member = filters.NumberFilter(field_name="member_id", help_text=_("Member id."))
-    # Gym scoping reads ?gym= itself (another gym answers nothing); declared here so the
-    # parameter is validated and documented.
-    gym = filters.NumberFilter(field_name="gym_id", help_text=_("Gym id (admins)."))
+class AttendanceFilter(GymScopedFilterSet):
+    member = IdFilter(field_name="member_id", help_text=_("Member id."))
     date_from = filters.DateFilter(
         field_name="local_date", lookup_expr="gte", help_text=_("First gym-local day.")
     )

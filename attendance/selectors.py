@@ -13,7 +13,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
 from gymsite.accounts.models import Gym
-from gymsite.core.scoping import parse_gym_param
+from gymsite.core.localtime import local_date, local_today
 from gymsite.core.timefmt import format_visit_time
 from members.models import Member
 
@@ -29,17 +29,6 @@ def attendance_queryset() -> QuerySet[Attendance]:
 
 def visits() -> QuerySet[Attendance]:
     return Attendance.objects.filter(result=AttendanceResult.GRANTED)
-
-
-def visible_gyms(user, requested_gym=None) -> QuerySet[Gym]:
-    """The gyms whose attendance `user` may read: their own, or for an admin every gym
-    (narrowed by ?gym=)."""
-    gym_id = parse_gym_param(requested_gym)
-    if user.is_admin:
-        return Gym.objects.filter(pk=gym_id) if gym_id else Gym.objects.all()
-    if gym_id and gym_id != user.gym_id:
-        return Gym.objects.none()
-    return Gym.objects.filter(pk=user.gym_id)
 
 
 # --- A member's summary -----------------------------------------------------------------
@@ -73,7 +62,7 @@ def member_summary(*, member: Member, now: datetime | None = None) -> dict:
     """Seed 001's attendance summary for one member, in their gym's time zone."""
     now = now or timezone.now()
     tz = member.gym.tz
-    today = now.astimezone(tz).date()
+    today = local_today(tz, now)
     member_visits = visits().filter(member=member)
     totals = member_visits.aggregate(
         total=Count("id"),
@@ -84,7 +73,7 @@ def member_summary(*, member: Member, now: datetime | None = None) -> dict:
     days = list(member_visits.order_by().values_list("local_date", flat=True).distinct())
     longest, current = week_streaks(days, today)
 
-    first_visit_day = totals["first"].astimezone(tz).date() if totals["first"] else None
+    first_visit_day = local_date(totals["first"], tz) if totals["first"] else None
     starts = [d for d in (member.membership_since, first_visit_day) if d is not None]
     since = min(starts) if starts else None
     if since is not None and since <= today:
@@ -118,7 +107,7 @@ def occupancy(*, gyms: list[Gym], now: datetime | None = None) -> dict:
     for gym in gyms:
         inside |= Q(
             gym_id=gym.pk,
-            local_date=now.astimezone(gym.tz).date(),
+            local_date=local_today(gym.tz, now),
             check_in_at__lte=now,
             check_in_at__gt=now - timedelta(minutes=gym.default_stay_minutes),
         )

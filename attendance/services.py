@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
+from gymsite.core import localtime
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
 from members.services import member_lock
@@ -177,7 +178,7 @@ def attendance_check_in(
     try:
         with transaction.atomic():
             locked = _lock_member(member_pk, gym_id)
-            local_date = at.astimezone(locked.gym.tz).date()
+            local_date = localtime.local_date(at, locked.gym.tz)
             reason = check_in_refusal(locked, local_date)
             if reason is None and _has_visit_on(member_pk, local_date):
                 reason = DenialReason.ALREADY_CHECKED_IN
@@ -189,7 +190,7 @@ def attendance_check_in(
         # first; the constraint refused ours. Record it as the refusal it is.
         with transaction.atomic():
             locked = _lock_member(member_pk, gym_id)
-            local_date = at.astimezone(locked.gym.tz).date()
+            local_date = localtime.local_date(at, locked.gym.tz)
             if not _has_visit_on(member_pk, local_date):
                 raise exc
             return _deny(
@@ -330,7 +331,7 @@ def attendance_update(*, attendance: Attendance, actor: Actor, data: dict[str, A
     if "check_out_at" in data and check_out_at is not None:
         _check_time(check_out_at, "check_out_at", now)
     _check_out_not_before_in(check_in_at, check_out_at)
-    local_date = check_in_at.astimezone(row.gym.tz).date()
+    local_date = localtime.local_date(check_in_at, row.gym.tz)
     if row.is_granted and local_date != row.local_date and _has_visit_on(
         row.member_id, local_date, exclude_pk=row.pk
     ):

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.roles import role_can
 from gymsite.core.errors import Invalid, NotAllowed, NotFound
-from gymsite.core.scoping import GymScopedMixin, scope_to_gym
+from gymsite.core.localtime import local_today
+from gymsite.core.scoping import GymScopedMixin, get_visible, request_gyms
 from members.models import Member
 from members.serializers import MemberSerializer
 
@@ -43,20 +44,15 @@ def _own_gym_id(user) -> int | None:
 
 
 def _visible_member(request, member_id: int) -> Member:
-    member = (
-        scope_to_gym(Member.objects.select_related("gym"), request.user)
-        .filter(pk=member_id)
-        .first()
-    )
+    member = get_visible(Member.objects.select_related("gym"), request.user, member_id)
     if member is None:
         raise NotFound(_("Member not found."), "member_not_found")
     return member
 
 
 def _visible_gyms(request) -> list:
-    requested = request.query_params.get("gym")
-    gyms = list(selectors.visible_gyms(request.user, requested).order_by("pk"))
-    if requested and not gyms:
+    gyms = request_gyms(request)
+    if request.query_params.get("gym") and not gyms:
         raise NotFound(_("Gym not found."), "gym_not_found")
     return gyms
 
@@ -259,7 +255,7 @@ class AttendanceViewSet(
         query.is_valid(raise_exception=True)
         gyms = _visible_gyms(request)
         tz = gyms[0].tz if gyms else timezone.get_current_timezone()
-        date_to = query.validated_data.get("date_to") or timezone.now().astimezone(tz).date()
+        date_to = query.validated_data.get("date_to") or local_today(tz)
         date_from = query.validated_data.get("date_from") or date_to - timedelta(days=29)
         if date_from > date_to:
             raise Invalid(

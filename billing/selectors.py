@@ -4,7 +4,7 @@ summary."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -12,12 +12,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gymsite.accounts.models import Gym
+from gymsite.core.localtime import local_midnight, local_today
 
 from .models import Membership, Payment, PaymentMethod
-
-
-def _local_midnight(day: date, gym: Gym) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=gym.tz)
 
 
 def local_datetime_range_q(
@@ -29,26 +26,21 @@ def local_datetime_range_q(
     for gym in gyms:
         cond = Q(**{f"{gym_field}_id": gym.pk})
         if date_from:
-            cond &= Q(**{f"{field}__gte": _local_midnight(date_from, gym)})
+            cond &= Q(**{f"{field}__gte": local_midnight(date_from, gym.tz)})
         if date_to:
-            cond &= Q(**{f"{field}__lt": _local_midnight(date_to + timedelta(days=1), gym)})
+            cond &= Q(**{f"{field}__lt": local_midnight(date_to + timedelta(days=1), gym.tz)})
         branches |= cond
-    return branches
-
-
-def local_today_q(gyms: Iterable[Gym], *, build) -> Q:
-    """OR over gyms of `build(gym, today_in_that_gym)`: "today" differs per gym."""
-    branches = Q(pk__in=[])
-    now = timezone.now()
-    for gym in gyms:
-        branches |= Q(gym_id=gym.pk) & build(gym, now.astimezone(gym.tz).date())
     return branches
 
 
 def memberships_current_or_upcoming(queryset: QuerySet[Membership], gyms: Iterable[Gym], active: bool) -> QuerySet:
     """?active=true: periods not cancelled and not over (covering today or later) in their
-    gym's today; ?active=false: the others."""
-    q = local_today_q(gyms, build=lambda gym, today: Q(expires_on__gte=today)) & Q(is_active=True)
+    gym's today, one OR branch per gym; ?active=false: the others."""
+    now = timezone.now()
+    not_over = Q(pk__in=[])
+    for gym in gyms:
+        not_over |= Q(gym_id=gym.pk, expires_on__gte=local_today(gym.tz, now))
+    q = not_over & Q(is_active=True)
     return queryset.filter(q) if active else queryset.exclude(q)
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.core.localtime import local_date
 from members.serializers import MemberWriteSerializer
 
 from .models import MONEY, Membership, MembershipPause, Payment, PaymentMethod, Plan
@@ -195,7 +196,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateField())
     def get_date(self, payment: Payment):
-        return payment.paid_at.astimezone(payment.gym.tz).date().isoformat()
+        return local_date(payment.paid_at, payment.gym.tz).isoformat()
 
 
 class PaymentCreateSerializer(serializers.Serializer):

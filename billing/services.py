@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.models import Gym
 from gymsite.core.errors import Conflict, Invalid, NotAllowed
+from gymsite.core.localtime import local_today
 from members import services as member_services
 from members.models import Member
 
@@ -47,10 +48,6 @@ from .models import (
 ONE_DAY = timedelta(days=1)
 MAX_PAUSE_DAYS = 365
 UNSET: Any = object()
-
-
-def gym_today(gym: Gym) -> date:
-    return timezone.now().astimezone(gym.tz).date()
 
 
 def _money(value) -> Decimal:
@@ -839,7 +836,7 @@ def expiry_reminders_send(*, now=None) -> dict[str, int]:
     language = _reminder_language()
     sent = {ExpiryReminder.Kind.UPCOMING.value: 0, ExpiryReminder.Kind.EXPIRED.value: 0}
     for gym in Gym.objects.filter(is_active=True).order_by("id"):
-        today = now.astimezone(gym.tz).date()
+        today = local_today(gym.tz, now)
         for kind, membership in expiry_reminder_candidates(gym=gym, today=today):
             with transaction.atomic():
                 reminder, created = ExpiryReminder.objects.get_or_create(

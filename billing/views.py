@@ -12,13 +12,13 @@ from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
 from gymsite.core.errors import Invalid
-from gymsite.core.scoping import GymScopedMixin, gym_for_write, scope_to_gym
+from gymsite.core.scoping import GymScopedMixin, get_visible, gym_for_write, request_gyms
 from members.models import Member
 from members.serializers import MemberSerializer
 from members.views import MemberViewSet
 
 from . import selectors, services
-from .filters import MembershipFilter, PaymentFilter, PlanFilter, visible_gyms
+from .filters import MembershipFilter, PaymentFilter, PlanFilter
 from .models import Membership, Payment, Plan
 from .serializers import (
     MemberEnrolSerializer,
@@ -105,7 +105,7 @@ class MembershipPurchaseSerializer(MembershipSerializer):
 
 def _scoped_member(request, member_id: int) -> Member:
     """A member named in a request body: another gym's is "not found" (400)."""
-    member = scope_to_gym(Member.objects.select_related("gym"), request.user).filter(pk=member_id).first()
+    member = get_visible(Member.objects.select_related("gym"), request.user, member_id)
     if member is None:
         raise Invalid(_("Member not found."), "member_not_found", errors={"member": [_("Member not found.")]})
     return member
@@ -256,7 +256,7 @@ class PaymentViewSet(
         form = SummaryQuerySerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         date_from, date_to = form.validated_data.get("date_from"), form.validated_data.get("date_to")
-        gyms = sorted(visible_gyms(request), key=lambda g: g.pk)
+        gyms = request_gyms(request)
         body = {
             "date_from": date_from,
             "date_to": date_to,

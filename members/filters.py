@@ -3,11 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 
+from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
+
 from .models import Gender, Member, MemberStatus
 from .selectors import member_search, members_with_status
 
 
-class MemberFilter(filters.FilterSet):
+class MemberFilter(GymScopedFilterSet):
     search = filters.CharFilter(
         method="filter_search",
         help_text=_("Case-insensitive substring of first name, last name, phone, document ID or email."),
@@ -17,11 +19,9 @@ class MemberFilter(filters.FilterSet):
         method="filter_status",
         help_text=_("Status today in each member's gym time zone."),
     )
-    plan = filters.NumberFilter(field_name="current_plan_id", help_text=_("Current plan id."))
+    plan = IdFilter(field_name="current_plan_id", help_text=_("Current plan id."))
     gender = filters.ChoiceFilter(choices=Gender.choices)
-    is_active = filters.BooleanFilter()
-    # Applied by GymScopedMixin (admins narrow to one gym); declared here for the schema.
-    gym = filters.NumberFilter(method="filter_noop", help_text=_("Gym id (admins)."))
+    is_active = BooleanFilter()
 
     class Meta:
         model = Member
@@ -33,9 +33,6 @@ class MemberFilter(filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return members_with_status(queryset, value)
-
-    def filter_noop(self, queryset, name, value):
-        return queryset
 
 
 class MemberOrderingFilter(OrderingFilter):

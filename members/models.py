@@ -2,10 +2,10 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.models import Gym
+from gymsite.core.localtime import local_today
 from gymsite.core.models import TimeStampedModel
 
 
@@ -86,7 +86,7 @@ class Member(TimeStampedModel):
 
     def local_today(self) -> date:
         """Today in the member's gym time zone."""
-        return timezone.now().astimezone(self.gym.tz).date()
+        return local_today(self.gym.tz)
 
     def status_on(self, day: date) -> str:
         if self.expires_on is None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import F, Func, Q, QuerySet, TextField
-from django.utils import timezone
 
 from gymsite.accounts.models import Gym
+from gymsite.core.localtime import local_today
+from gymsite.core.timefmt import format_visit_time
 
 from .models import Member, MemberStatus
 
@@ -66,11 +66,6 @@ def member_status_q(status: str, day: date) -> Q:
     raise ValueError(f"unknown member status {status!r}")
 
 
-def local_today(tz: ZoneInfo | str, now: datetime | None = None) -> date:
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return (now or timezone.now()).astimezone(zone).date()
-
-
 def members_with_status(
     queryset: QuerySet[Member], status: str, *, now: datetime | None = None
 ) -> QuerySet[Member]:
@@ -90,6 +85,4 @@ def gym_todays(gyms: Iterable[Gym], now: datetime | None = None) -> dict[int, da
 def member_last_visit_display(member: Member) -> str:
     """Seed 002's `ultimaVisita`: "07:45 PM" in the gym's time zone, "--:--" before the
     first visit."""
-    if member.last_visit_at is None:
-        return "--:--"
-    return member.last_visit_at.astimezone(member.gym.tz).strftime("%I:%M %p")
+    return format_visit_time(member.last_visit_at, member.gym.tz)

@@ -49,3 +49,14 @@ class IdFilter(filters.NumberFilter):
     BigAutoField, else a 400 — never a float or a number the database cannot hold."""
 
     field_class = IdField
+
+
+class GymScopedFilterSet(filters.FilterSet):
+    """Base for the filters of a gym-scoped list. `GymScopedMixin` applies `?gym=` itself
+    (an admin narrows to one gym; anyone else naming another gym gets nothing); the filter
+    is declared here so the parameter is validated as an id and documented."""
+
+    gym = IdFilter(method="filter_gym_param", help_text=_("Gym id (admins)."))
+
+    def filter_gym_param(self, queryset, name, value):
+        return queryset

@@ -70,6 +70,29 @@ def gym_for_write(user, requested: Gym | int | None) -> Gym:
     )
 
 
+def visible_gyms(user, requested_gym=None) -> QuerySet[Gym]:
+    """The gyms whose rows `user` may read: their own, or for an admin every gym (narrowed
+    by the `?gym=` value `requested_gym`). A non-admin naming another gym gets none."""
+    gym_id = parse_gym_param(requested_gym)
+    if user.is_admin:
+        return Gym.objects.filter(pk=gym_id) if gym_id else Gym.objects.all()
+    if gym_id and gym_id != user.gym_id:
+        return Gym.objects.none()
+    return Gym.objects.filter(pk=user.gym_id)
+
+
+def request_gyms(request) -> list[Gym]:
+    """`visible_gyms` for a request (its user and its `?gym=`), in id order."""
+    return list(visible_gyms(request.user, request.query_params.get("gym")).order_by("pk"))
+
+
+def get_visible(queryset: QuerySet, user, pk: int, *, gym_field: str = "gym"):
+    """The row `pk` of `queryset` when `user` may see it, else None (another gym's row is
+    as absent as a missing one). For ids named in a body or a path outside a viewset's own
+    lookup; the caller decides whether absence is a 404 or a 400 on the field."""
+    return scope_to_gym(queryset, user, gym_field=gym_field).filter(pk=pk).first()
+
+
 def user_can_see_gym(user, gym_id: int | None) -> bool:
     return bool(user.is_admin or (gym_id is not None and gym_id == user.gym_id))
 

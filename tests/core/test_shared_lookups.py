@@ -1,0 +1,25 @@
+"""The scoping helpers the apps share: visible gyms and a scoped row lookup."""
+
+import pytest
+
+from gymsite.core.scoping import get_visible, visible_gyms
+from members.models import Member
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_visible_gyms(admin_user, trainer, gym, other_gym):
+    assert set(visible_gyms(admin_user)) == {gym, other_gym}
+    assert list(visible_gyms(admin_user, str(other_gym.pk))) == [other_gym]
+    assert list(visible_gyms(trainer)) == [gym]
+    assert list(visible_gyms(trainer, str(gym.pk))) == [gym]
+    assert list(visible_gyms(trainer, str(other_gym.pk))) == []
+
+
+def test_get_visible_hides_other_gyms_rows(admin_user, trainer, gym, other_gym):
+    mine, theirs = MemberFactory(gym=gym), MemberFactory(gym=other_gym)
+    assert get_visible(Member.objects.all(), trainer, mine.pk) == mine
+    assert get_visible(Member.objects.all(), trainer, theirs.pk) is None
+    assert get_visible(Member.objects.all(), admin_user, theirs.pk) == theirs
+    assert get_visible(Member.objects.all(), admin_user, 10**12) is None
