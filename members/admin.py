@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor
 
 from . import services
-from .models import Member, MemberStatus
+from .models import EDITABLE_FIELDS, Member, MemberStatus
 from .selectors import members_with_status
 from .validators import validate_member_photo
 
@@ -29,7 +29,7 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = sorted(services.EDITABLE_FIELDS)
+        fields = list(EDITABLE_FIELDS)
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
@@ -80,7 +80,7 @@ class MemberAdmin(admin.ModelAdmin):
         actor = Actor(user=request.user)
         data = {}
         for name in form.changed_data:
-            if name in services.EDITABLE_FIELDS:
+            if name in EDITABLE_FIELDS:
                 value = form.cleaned_data[name]
                 data[name] = None if (name == "photo" and not value) else value
         if change:

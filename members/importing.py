@@ -17,19 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.core.csvsafe import unneutralise_cell
 from gymsite.core.errors import Invalid
 
+from .models import EDITABLE_FIELDS
+
 MAX_IMPORT_ROWS = 10_000
-IMPORT_COLUMNS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "document_id",
-    "gender",
-    "birth_date",
-    "photo_url",
-    "notes",
-    "is_active",
-)
+# The import's gym is the upload's, and a CSV cell cannot carry a photo file.
+IMPORT_COLUMNS = tuple(name for name in EDITABLE_FIELDS if name not in ("gym", "photo"))
 
 
 def read_member_csv(upload) -> list[tuple[int, dict[str, Any]]]:

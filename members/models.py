@@ -22,6 +22,24 @@ class MemberStatus(models.TextChoices):
     PAUSED = "paused", _("Paused")
 
 
+# What staff may write on a member (API and import), in the order forms show them. The
+# membership summary is billing's to write and last_visit_at attendance's.
+EDITABLE_FIELDS = (
+    "gym",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "document_id",
+    "gender",
+    "birth_date",
+    "photo",
+    "photo_url",
+    "notes",
+    "is_active",
+)
+
+
 class Member(TimeStampedModel):
     """A gym's customer. Members have no login.
 

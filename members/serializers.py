@@ -11,8 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.core.serializer_cache import CachedFieldsMixin
 
-from .models import Member, MemberStatus
+from .models import EDITABLE_FIELDS, Member, MemberStatus
 from .selectors import member_last_visit_display
 from .validators import validate_member_photo
 
@@ -20,7 +21,7 @@ from .validators import validate_member_photo
 BLANKABLE_TEXT_FIELDS = ("last_name", "email", "phone", "document_id", "gender", "photo_url", "notes")
 
 
-class MemberGymSerializer(serializers.ModelSerializer):
+class MemberGymSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Gym
         fields = ["id", "name"]
@@ -43,7 +44,7 @@ class PhotoField(serializers.FileField):
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A member as every endpoint answers it. `gym` is {id, name}; `current_plan` and the
     period dates come from the membership summary that billing maintains."""
 
@@ -120,20 +121,7 @@ class MemberWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = [
-            "gym",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "document_id",
-            "gender",
-            "birth_date",
-            "photo",
-            "photo_url",
-            "notes",
-            "is_active",
-        ]
+        fields = list(EDITABLE_FIELDS)
         extra_kwargs = {field: {"allow_null": True} for field in BLANKABLE_TEXT_FIELDS}
         # Uniqueness within the gym is a rule: the service checks it (with the DB behind).
         validators: list = []

@@ -20,7 +20,7 @@ from gymsite.accounts.models import Gym
 from gymsite.accounts.roles import role_can
 from gymsite.core.errors import Invalid, NotAllowed, NotFound
 
-from .models import Member
+from .models import EDITABLE_FIELDS, Member
 
 SUMMARY_FIELDS = (
     "current_plan_id",
@@ -32,24 +32,6 @@ SUMMARY_FIELDS = (
     "paused_until",
 )
 
-# What staff may write through the API / import (the summary is billing's, last_visit_at
-# attendance's).
-EDITABLE_FIELDS = frozenset(
-    {
-        "gym",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "document_id",
-        "gender",
-        "birth_date",
-        "photo",
-        "photo_url",
-        "notes",
-        "is_active",
-    }
-)
 
 
 # --- for billing ----------------------------------------------------------------------
@@ -144,7 +126,7 @@ def _delete_file_on_commit(storage, name: str) -> None:
 
 
 def _reject_unknown(data: dict[str, Any]) -> None:
-    unknown = set(data) - EDITABLE_FIELDS
+    unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise Invalid(
             _("These fields cannot be changed here."),
