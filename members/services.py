@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.models import Gym
 from gymsite.accounts.roles import role_can
-from gymsite.core.errors import Invalid, NotAllowed, NotFound
+from gymsite.core.errors import Conflict, Invalid, NotAllowed, NotFound
 
 from .models import EDITABLE_FIELDS, Member
 
@@ -167,7 +167,8 @@ def _may_change_gym(actor: Actor) -> bool:
 @transaction.atomic
 def member_update(*, actor: Actor, member: Member, data: dict[str, Any]) -> Member:
     """Change only what `data` holds. Moving to another gym needs `members.change_gym`
-    (admins). `"photo": None` clears the uploaded photo, and the photo URL unless `data`
+    (admins) and a member with no current or upcoming membership (409 otherwise: the
+    periods were sold by the old gym). `"photo": None` clears the uploaded photo, and the photo URL unless `data`
     sets one."""
     _reject_unknown(data)
     member = Member.objects.select_for_update(of=("self",)).select_related("gym").get(pk=member.pk)
@@ -178,6 +179,14 @@ def member_update(*, actor: Actor, member: Member, data: dict[str, Any]) -> Memb
     if new_gym is not None and new_gym.pk != member.gym_id:
         if not _may_change_gym(actor):
             raise NotAllowed(_("You may not move a member to another gym."), "member_gym_change_forbidden")
+        # Memberships, their plans and prices belong to the gym that sold them. A member
+        # still covered (or with a period to come) would carry the old gym's plan into the
+        # new one; their past history may stay behind with the old gym's books.
+        if member.expires_on is not None and member.expires_on >= member.local_today():
+            raise Conflict(
+                _("This member has a current or upcoming membership in their gym; end it before moving them."),
+                "member_has_current_membership",
+            )
         extra = {"from_gym": member.gym_id, "to_gym": new_gym.pk}
         member.gym = new_gym
         changed.add("gym")
