@@ -153,22 +153,3 @@ def test_language_code_setting_sets_the_default(anon_client, trainer, settings):
     finally:
         translation.activate("en")
 
-
-def test_every_accounts_and_core_message_has_a_spanish_translation():
-    """The shipped catalogue translates every msgid of gymsite/accounts and gymsite/core."""
-    from pathlib import Path
-
-    from django.conf import settings
-
-    po = Path(settings.BASE_DIR, "locale", "es", "LC_MESSAGES", "django.po").read_text()
-    missing = []
-    for entry in po.split("\n\n"):
-        lines = entry.splitlines()
-        refs = [ref for line in lines if line.startswith("#: ") for ref in line[3:].split()]
-        if not any(ref.startswith(("gymsite/accounts/", "gymsite/core/")) for ref in refs):
-            continue
-        msgstr_at = next(i for i, line in enumerate(lines) if line.startswith("msgstr"))
-        text = "".join(line.split('"', 1)[1].rsplit('"', 1)[0] for line in lines[msgstr_at:])
-        if not text or any(line.startswith("#,") and "fuzzy" in line for line in lines):
-            missing.append(entry)
-    assert not missing, "untranslated:\n" + "\n\n".join(missing)
