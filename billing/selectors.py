@@ -18,13 +18,13 @@ from .models import Membership, Payment, PaymentMethod
 
 
 def local_datetime_range_q(
-    gyms: Iterable[Gym], *, field: str, date_from: date | None, date_to: date | None, gym_field: str = "gym"
+    gyms: Iterable[Gym], *, field: str, date_from: date | None, date_to: date | None
 ) -> Q:
     """Rows whose `field` (a datetime) falls within [date_from, date_to] as dates in each
     row's own gym time zone. One OR branch per gym, so the query stays one query."""
     branches = Q(pk__in=[])
     for gym in gyms:
-        cond = Q(**{f"{gym_field}_id": gym.pk})
+        cond = Q(gym_id=gym.pk)
         if date_from:
             cond &= Q(**{f"{field}__gte": local_midnight(date_from, gym.tz)})
         if date_to:

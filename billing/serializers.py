@@ -61,11 +61,6 @@ class PlanUpdateSerializer(PlanSerializer):
 # --- Memberships ----------------------------------------------------------------------
 
 
-class PlanRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class PauseSerializer(serializers.ModelSerializer):
     days = serializers.IntegerField(read_only=True)
 

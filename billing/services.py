@@ -447,16 +447,30 @@ def _membership_data(m: Membership) -> dict:
     }
 
 
-def _membership_add(
+@dataclass
+class Purchase:
+    member: Member
+    membership: Membership
+    payment: Payment | None
+
+
+def _membership_sell(
     *,
     actor: Actor,
+    action: str,
     member: Member,
     plan: Plan,
     memberships: list[Membership],
     today: date,
     starts_on: date | None,
     purchased_price: Decimal,
-) -> Membership:
+    amount: Decimal | None,
+    method: str | None,
+) -> Purchase:
+    """The one way a period is added (enrolment, renewal, assignment): the member is
+    locked by the caller; the period is fitted into the timeline (by default right after
+    the last expiry, or today), audited as `action`, paid when a method is given, and the
+    member's summary recomputed."""
     if starts_on is None:
         starts_on = _next_start(memberships, today)
     membership = Membership(
@@ -470,14 +484,11 @@ def _membership_add(
     )
     _check_timeline([*memberships, membership], today)
     membership.save()
-    return membership
-
-
-@dataclass
-class Purchase:
-    member: Member
-    membership: Membership
-    payment: Payment | None
+    audit_record(actor=actor, action=action, target=membership, data=_membership_data(membership))
+    payment = None
+    if method:
+        payment = _payment_create(actor=actor, member=member, amount=amount, method=method, membership=membership)
+    return Purchase(member_summary_refresh(member=member), membership, payment)
 
 
 @transaction.atomic
@@ -510,19 +521,18 @@ def member_enrol(
     if plan is not None:
         member = member_services.member_lock(member_id=member.pk)
         today = member.local_today()
-        membership = _membership_add(
+        member = _membership_sell(
             actor=actor,
+            action="membership.created",
             member=member,
             plan=plan,
             memberships=[],
             today=today,
             starts_on=starts_on or today,
             purchased_price=amount if amount is not None else plan.price,
-        )
-        audit_record(actor=actor, action="membership.created", target=membership, data=_membership_data(membership))
-        if method:
-            _payment_create(actor=actor, member=member, amount=amount, method=method, membership=membership)
-        member = member_summary_refresh(member=member)
+            amount=amount,
+            method=method,
+        ).member
     return member
 
 
@@ -541,21 +551,18 @@ def membership_renew(
     amount, method = _payment_terms(plan=plan, amount=amount, method=method)
     if method is None:
         raise Invalid(_("Say how the renewal was paid."), "method_required", errors={"method": [_("This field is required.")]})
-    today = member.local_today()
-    memberships = _active_memberships(member)
-    membership = _membership_add(
+    return _membership_sell(
         actor=actor,
+        action="membership.renewed",
         member=member,
         plan=plan,
-        memberships=memberships,
-        today=today,
+        memberships=_active_memberships(member),
+        today=member.local_today(),
         starts_on=None,
         purchased_price=amount,
+        amount=amount,
+        method=method,
     )
-    audit_record(actor=actor, action="membership.renewed", target=membership, data=_membership_data(membership))
-    payment = _payment_create(actor=actor, member=member, amount=amount, method=method, membership=membership)
-    member = member_summary_refresh(member=member)
-    return Purchase(member, membership, payment)
 
 
 @transaction.atomic
@@ -590,21 +597,18 @@ def membership_assign(
             "invalid_price",
             errors={"purchased_price": [_("The purchased price cannot be negative.")]},
         )
-    membership = _membership_add(
+    return _membership_sell(
         actor=actor,
+        action="membership.created",
         member=member,
         plan=plan,
         memberships=memberships,
         today=today,
         starts_on=starts_on,
         purchased_price=purchased_price,
+        amount=amount,
+        method=method,
     )
-    audit_record(actor=actor, action="membership.created", target=membership, data=_membership_data(membership))
-    payment = None
-    if method:
-        payment = _payment_create(actor=actor, member=member, amount=amount, method=method, membership=membership)
-    member = member_summary_refresh(member=member)
-    return Purchase(member, membership, payment)
 
 
 def _locked_membership(membership: Membership) -> tuple[Member, Membership, list[Membership]]:
@@ -656,8 +660,7 @@ def membership_update(
             raise Conflict(_("A paused membership cannot move; resume it first."), "membership_has_pauses")
         m.starts_on = starts_on
     if m.starts_on != old_start or m.plan_id != before["plan"]:
-        paused = sum(p.days for p in m.pauses.all())
-        m.expires_on = m.plan.period_end(m.starts_on) + timedelta(days=paused)
+        m.expires_on = m.plan.period_end(m.starts_on) + timedelta(days=m.paused_days)
     if is_active is not UNSET:
         m.is_active = is_active
     if was_active and not m.is_active:

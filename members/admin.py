@@ -94,5 +94,6 @@ class MemberAdmin(admin.ModelAdmin):
         services.member_delete(actor=Actor(user=request.user), member=obj)
 
     def delete_queryset(self, request, queryset):
-        for member in queryset:
+        # In id order, as every multi-row lock is taken, so two bulk deletes cannot deadlock.
+        for member in queryset.order_by("pk"):
             services.member_delete(actor=Actor(user=request.user), member=member)
