@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: runs the chain above synchronously under daphne (one thread hop, not ~15).
+    "gymsite.core.asgi_middleware.SyncMiddlewareChain",
 ]
 
 ROOT_URLCONF = "gymsite.urls"
@@ -131,9 +133,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
+    # Under ASGI every request runs its sync code in a thread of its own, so a persistent
+    # connection (CONN_MAX_AGE > 0) is left behind per request until PostgreSQL runs out of
+    # connections. A psycopg pool per process instead (Django >= 5.1): a request borrows a
+    # connection and gives it back when it ends, which also saves the connect (~7 ms here,
+    # see bench/README.md). Size: (daphne processes + Celery worker processes) x
+    # DB_POOL_MAX_SIZE must stay below PostgreSQL's max_connections. DB_POOL_MAX_SIZE=0
+    # turns the pool off: a new connection per request (CONN_MAX_AGE, keep it 0 under ASGI).
+    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", 5)
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
+        _db_options["pool"] = {
+            "min_size": min(env_int("DB_POOL_MIN_SIZE", 2), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            # A request that waits longer than this for a free connection fails.
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
