@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
+from gymsite.accounts.roles import role_can
 from gymsite.core import localtime
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
@@ -289,7 +290,10 @@ def attendance_check_out(
     *, attendance: Attendance, actor: Actor, at: datetime | None = None
 ) -> Attendance:
     """Close a visit at `at` (default now). The caller has already checked the actor may
-    see the row and may give an explicit time."""
+    see the row. The front desk closes visits as they happen; only those who may edit
+    attendance (trainers, admins) back-date a check-out."""
+    if at is not None and actor.user is not None and not role_can(actor.user.role, "attendance.edit"):
+        raise NotAllowed(_("Only trainers and admins may give the check-out time."), "permission_denied")
     now = timezone.now()
     at = at or now
     _check_time(at, "check_out_at", now)
