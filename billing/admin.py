@@ -1,15 +1,38 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gymsite.accounts.audit import Actor
+
+from . import services
 from .models import ExpiryReminder, Membership, MembershipPause, Payment, Plan
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    """Writes go through the services, so the owner's changes are audited like the API's.
+    The form has already validated the model's constraints (unique name, price > 0)."""
+
     list_display = ["name", "gym", "price", "duration_count", "duration_unit", "is_active", "updated_at"]
     list_filter = ["gym", "is_active", "duration_unit"]
     search_fields = ["name", "description"]
     list_select_related = ["gym"]
+
+    def save_model(self, request, obj, form, change):
+        actor = Actor(user=request.user)
+        data = {name: form.cleaned_data[name] for name in services.PLAN_FIELDS if name in form.cleaned_data}
+        if change:
+            changed = {name: value for name, value in data.items() if name in form.changed_data}
+            saved = services.plan_update(actor=actor, plan=obj, **changed)
+        else:
+            saved = services.plan_create(actor=actor, gym=form.cleaned_data["gym"], **data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.plan_delete(actor=Actor(user=request.user), plan=obj)
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset.order_by("pk"):
+            services.plan_delete(actor=Actor(user=request.user), plan=plan)
 
 
 class PauseInline(admin.TabularInline):
@@ -26,8 +49,10 @@ class PauseInline(admin.TabularInline):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    """Read-mostly: dates and prices are kept consistent (stacking, pauses, the member's
-    summary) by the API's services, so they are not edited here."""
+    """Read-only: dates, prices and cancellation are kept consistent (stacking, pauses,
+    the member's summary) by the API's services, so they are not edited here. A delete
+    goes through the service, which moves the stacked periods back and refreshes the
+    member's summary."""
 
     list_display = ["member", "plan", "gym", "starts_on", "expires_on", "purchased_price", "is_active", "created_by"]
     list_filter = ["gym", "is_active", "plan"]
@@ -40,8 +65,18 @@ class MembershipAdmin(admin.ModelAdmin):
     fields = [*readonly_fields, "is_active"]
     inlines = [PauseInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        services.membership_delete(actor=Actor(user=request.user), membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.order_by("member_id", "pk"):  # members locked in id order
+            services.membership_delete(actor=Actor(user=request.user), membership=membership)
 
 
 @admin.register(Payment)

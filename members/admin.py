@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor
+from gymsite.core.errors import DomainError
 
 from . import services
 from .models import EDITABLE_FIELDS, Member, MemberStatus
@@ -30,6 +31,16 @@ class MemberAdminForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = list(EDITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        new_gym = cleaned.get("gym")
+        if self.instance.pk and new_gym is not None and new_gym.pk != self.instance.gym_id:
+            try:
+                services.member_gym_move_check(member=self.instance)
+            except DomainError as exc:
+                self.add_error("gym", str(exc.detail))
+        return cleaned
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")

@@ -158,6 +158,19 @@ def member_create(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Member:
     return member
 
 
+def member_gym_move_check(*, member: Member) -> None:
+    """Refuse (409) to move a member still covered, or with a period to come, to another
+    gym. Memberships, their plans and prices belong to the gym that sold them: such a
+    member would carry the old gym's plan into the new one. Past periods stay behind with
+    the old gym's books. Read under the member's row lock (billing writes the summary
+    under it) when called from `member_update`."""
+    if member.expires_on is not None and member.expires_on >= member.local_today():
+        raise Conflict(
+            _("This member has a current or upcoming membership in their gym; end it before moving them."),
+            "member_has_current_membership",
+        )
+
+
 def _may_change_gym(actor: Actor) -> bool:
     if actor.user is None:  # the system (commands, tasks)
         return True
@@ -179,14 +192,7 @@ def member_update(*, actor: Actor, member: Member, data: dict[str, Any]) -> Memb
     if new_gym is not None and new_gym.pk != member.gym_id:
         if not _may_change_gym(actor):
             raise NotAllowed(_("You may not move a member to another gym."), "member_gym_change_forbidden")
-        # Memberships, their plans and prices belong to the gym that sold them. A member
-        # still covered (or with a period to come) would carry the old gym's plan into the
-        # new one; their past history may stay behind with the old gym's books.
-        if member.expires_on is not None and member.expires_on >= member.local_today():
-            raise Conflict(
-                _("This member has a current or upcoming membership in their gym; end it before moving them."),
-                "member_has_current_membership",
-            )
+        member_gym_move_check(member=member)
         extra = {"from_gym": member.gym_id, "to_gym": new_gym.pk}
         member.gym = new_gym
         changed.add("gym")
