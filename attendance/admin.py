@@ -54,10 +54,18 @@ class AttendanceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # Notes are the one editable field; the service audits the change.
+        if "notes" in form.changed_data:
+            services.attendance_update(
+                attendance=obj, actor=Actor.from_request(request), data={"notes": form.cleaned_data["notes"]}
+            )
+
     def delete_model(self, request, obj):
         services.attendance_delete(attendance=obj, actor=Actor.from_request(request))
 
     def delete_queryset(self, request, queryset):
         actor = Actor.from_request(request)
-        for obj in queryset:
+        # Members locked in id order, as every multi-row lock is taken.
+        for obj in queryset.order_by("member_id", "pk"):
             services.attendance_delete(attendance=obj, actor=actor)

@@ -1,4 +1,5 @@
-"""Who may back-date a check-out is the service's rule, checked after gym scoping."""
+"""Writes on visits outside the check-in: back-dated check-outs (the service's rule, after
+gym scoping) and the owner's notes in the admin (audited)."""
 
 import pytest
 
@@ -27,3 +28,16 @@ def test_the_service_refuses_a_back_dated_check_out_by_the_front_desk(receptioni
     assert row.check_out_at is None
     closed = services.attendance_check_out(attendance=row, actor=Actor(user=trainer), at=at)
     assert closed.check_out_at == at
+
+
+def test_notes_edited_in_the_admin_are_audited(admin_user, gym, frozen, client):
+    from gymsite.accounts.models import AuditEvent
+
+    row = make_visit(make_member(gym), local(gym, 2024, 5, 15, 10, 0))
+    client.force_login(admin_user)
+    response = client.post(f"/admin/attendance/attendance/{row.pk}/change/", {"notes": "came with a friend"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.notes == "came with a friend"
+    event = AuditEvent.objects.get(action="attendance.changed")
+    assert event.data["changes"]["notes"] == ["", "came with a friend"]
