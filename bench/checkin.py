@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import platform
@@ -33,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.request
@@ -285,26 +287,39 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, headers.get("connection", "").lower() == "close"
 
 
-async def _http_phase(ports, clients: int, pool, token: str, seconds: float, result: Result) -> None:
+# What an HTTP row sends: the check-in, and the floors under the same daphne (bench.urls).
+KINDS = {
+    "checkin": ("POST /api/v1/members/{member}/check-in", 201, True),
+    "me": ("GET /api/v1/auth/me", 200, True),
+    "bare": ("GET /bench/bare", 200, False),
+    "drf": ("GET /bench/drf", 200, False),
+}
+
+
+async def _http_phase(
+    ports, clients: int, pool, token: str, seconds: float, result: Result, kind: str = "checkin"
+) -> None:
     deadline = time.perf_counter() + seconds
+    line, expected, authenticated = KINDS[kind]
+    auth = f"Authorization: Bearer {token}\r\n" if authenticated else ""
+    body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
 
     async def client(index: int):
         port = ports[index % len(ports)]
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < deadline:
-                member = next(pool, None)
+                member = next(pool, None) if kind == "checkin" else 0
                 if member is None:
                     return
                 request = (
-                    f"POST /api/v1/members/{member}/check-in HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    f"Authorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n"
+                    f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n"
                 ).encode()
                 t0 = time.perf_counter()
                 writer.write(request)
                 status, close = await _read_response(reader)
                 result.latencies.append(time.perf_counter() - t0)
-                if status == 201:
+                if status == expected:
                     result.done += 1
                 else:
                     result.errors[status] += 1
@@ -317,10 +332,10 @@ async def _http_phase(ports, clients: int, pool, token: str, seconds: float, res
     await asyncio.gather(*(client(i) for i in range(clients)))
 
 
-def http_phase(ports, clients: int, pool, token: str, seconds: float) -> Result:
-    result = Result(f"HTTP, {len(ports)} daphne", clients)
+def http_phase(ports, clients: int, pool, token: str, seconds: float, label: str, kind: str) -> Result:
+    result = Result(label, clients)
     started = time.perf_counter()
-    asyncio.run(_http_phase(ports, clients, pool, token, seconds, result))
+    asyncio.run(_http_phase(ports, clients, pool, token, seconds, result, kind))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -343,7 +358,10 @@ def machine() -> str:
 
 
 def table(results: list[Result]) -> str:
-    rows = ["| path | clients | check-ins/s | p50 ms | p95 ms | non-201 |", "| --- | ---: | ---: | ---: | ---: | --- |"]
+    rows = [
+        "| path | clients | requests/s | p50 ms | p95 ms | unexpected status |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in results:
         errors = ", ".join(f"{k}×{v}" for k, v in sorted(r.errors.items())) or "0"
         rows.append(
@@ -352,24 +370,33 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
+NOTES = "\n### Notes"
+
+
 def write_readme(text: str) -> None:
+    """Replace the section's figures; its hand-written `### Notes` (if any) stay."""
     content = README.read_text()
     start = content.index(SECTION)
     following = re.search(r"^## ", content[start + len(SECTION):], flags=re.MULTILINE)
     end = start + len(SECTION) + following.start() if following else len(content)
-    README.write_text(content[:start] + text.rstrip() + "\n" + ("\n" + content[end:] if following else ""))
+    section = content[start:end]
+    notes = section[section.index(NOTES):].rstrip() + "\n" if NOTES in section else ""
+    new = text.rstrip() + "\n" + ("\n" + notes.lstrip("\n") if notes else "")
+    README.write_text(content[:start] + new + ("\n" + content[end:] if following else ""))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per phase")
+    parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--max-processes", type=int, default=4, help="daphne processes at most")
     parser.add_argument("--per-phase", type=int, default=8000, help="members per phase at most")
+    parser.add_argument("--pool-size", default="10", help="DB_POOL_MAX_SIZE of each daphne process")
     parser.add_argument(
         "--conn-max-age", default="0",
-        help="CONN_MAX_AGE for daphne (Django: keep 0 under ASGI; >0 leaks a connection per request)",
+        help="CONN_MAX_AGE for the rows without the pool (Django: keep 0 under ASGI)",
     )
+    parser.add_argument("--no-floors", action="store_true", help="skip the SQL floor rows")
     parser.add_argument("--write-readme", action="store_true", help="write the figures into bench/README.md")
     args = parser.parse_args(argv)
 
@@ -379,8 +406,24 @@ def main(argv=None) -> int:
     bench_url = with_database(base_url, BENCH_DB)
     cores = os.cpu_count() or 1
     process_counts = sorted({1, min(cores, args.max_processes)})
-    phases = len(CONCURRENCY) * (2 + len(process_counts))
-    print(f"bench database {BENCH_DB}; {phases} phases of {args.seconds:g} s", flush=True)
+    # (label, processes, extra environment, [(kind, clients), ...]) for each daphne set-up.
+    pooled = {"DB_POOL_MAX_SIZE": args.pool_size}
+    unpooled = {"DB_POOL_MAX_SIZE": "0", "CONN_MAX_AGE": args.conn_max_age}
+    setups = [
+        (
+            f"{count} daphne, pool",
+            count,
+            pooled,
+            [("bare", 1), ("bare", 8), ("me", 1), ("me", 8)] * (count == 1)
+            + [("checkin", c) for c in CONCURRENCY],
+        )
+        for count in process_counts
+    ]
+    setups.append(("1 daphne, no pool", 1, unpooled, [("me", 1)] + [("checkin", c) for c in CONCURRENCY]))
+    http_phases = sum(len(rows) for *_, rows in setups)
+    checkin_phases = sum(kind == "checkin" for *_, rows in setups for kind, _ in rows)
+    floor_phases = 0 if args.no_floors else 2 * len(CONCURRENCY)
+    print(f"bench database {BENCH_DB}; {floor_phases + http_phases} phases of {args.seconds:g} s", flush=True)
 
     started_on = machine()
     recreate_database(base_url, BENCH_DB)
@@ -390,44 +433,63 @@ def main(argv=None) -> int:
         "SECRET_KEY": "bench-checkin-" + "x" * 40,
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": args.conn_max_age,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "gymsite.settings",
     }
     env.pop("GYMSITE_TESTING", None)
     # Warm-up requests draw from the pools too.
-    ctx = prepare(env, members=args.per_phase * phases + 4000 * len(CONCURRENCY) * len(process_counts))
+    members = args.per_phase * (floor_phases + checkin_phases) + 4000 * checkin_phases
+    ctx = prepare({**env, **unpooled}, members=members)
     ids = iter(ctx["member_ids"])
 
     def pool():
         return itertools.islice(ids, args.per_phase)
 
     results: list[Result] = []
-    for label, statements in (("floor: insert + update", BARE), ("floor: the service's 5 statements", SERVICE)):
-        for clients in CONCURRENCY:
-            results.append(floor_phase(bench_url, statements, label, clients, pool(), ctx, args.seconds))
-            print(table(results[-1:]).splitlines()[-1], flush=True)
-    for count in process_counts:
-        with Daphnes(count, env) as servers:
+    if not args.no_floors:
+        for label, statements in (("floor: insert + update", BARE), ("floor: the service's 5 statements", SERVICE)):
             for clients in CONCURRENCY:
+                results.append(floor_phase(bench_url, statements, label, clients, pool(), ctx, args.seconds))
+                print(table(results[-1:]).splitlines()[-1], flush=True)
+    titles = {"checkin": "check-in", "me": "GET /auth/me", "bare": "floor: bare Django view", "drf": "floor: bare DRF view"}
+    for setup, count, extra, rows in setups:
+        # bench.settings: the project's settings plus the floor views of bench.urls.
+        with Daphnes(count, {**env, **extra, "DJANGO_SETTINGS_MODULE": "bench.settings"}) as servers:
+            for kind, clients in rows:
                 # Warm-up, not counted: connections, the servers' DB connections, code paths.
-                warm = itertools.islice(ids, 4000)
-                asyncio.run(_http_phase(servers.ports, clients, warm, ctx["token"], args.warmup, Result("", 0)))
-                results.append(http_phase(servers.ports, clients, pool(), ctx["token"], args.seconds))
+                warm = itertools.islice(ids, 4000) if kind == "checkin" else None
+                asyncio.run(
+                    _http_phase(servers.ports, clients, warm, ctx["token"], args.warmup, Result("", 0), kind)
+                )
+                label = f"HTTP {titles[kind]}, {setup}"
+                results.append(
+                    http_phase(servers.ports, clients, pool() if kind == "checkin" else None,
+                               ctx["token"], args.seconds, label, kind)
+                )
                 print(table(results[-1:]).splitlines()[-1], flush=True)
 
+    wrap = functools.partial(textwrap.fill, width=92, break_on_hyphens=False)
     report = "\n\n".join(
         [
             SECTION,
-            "`DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python -m bench.checkin "
-            "--write-readme` — POST /api/v1/members/{id}/check-in (JWT, a different member with an "
-            "active membership each time, so every check-in is granted and writes the visit, the "
-            "member's last visit and an audit row) from keep-alive clients, against daphne started "
-            "by the bench on loopback, beside the floor: the same SQL sent straight to PostgreSQL "
-            "with psycopg, one transaction per check-in (the bare insert + member update, and all "
-            "five statements of the service). Its own database, re-created each run.",
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {started_on}; PostgreSQL on the same machine; "
-            f"{args.seconds:g} s per row; the client runs on the same cores as the servers.",
+            wrap(
+                "`DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python -m bench.checkin "
+                "--write-readme` — POST /api/v1/members/{id}/check-in (JWT, a different member with an "
+                "active membership each time, so every check-in is granted and writes the visit, the "
+                "member's last visit and an audit row) from keep-alive clients, against daphne started "
+                "by the bench on loopback, beside its floors: the same SQL sent straight to PostgreSQL "
+                "with psycopg, one transaction per check-in (the bare insert + member update, and all "
+                "five statements of the service), and, under the same daphne, a bare Django view "
+                "behind the whole middleware stack (no DB, no DRF) and an authenticated GET "
+                "/api/v1/auth/me. Rows with the psycopg pool (`DB_POOL_MAX_SIZE`, the default) and "
+                "without it (`DB_POOL_MAX_SIZE=0`, `CONN_MAX_AGE=0`: a new connection per request). "
+                "Its own database, re-created each run."
+            ),
+            wrap(
+                f"Measured {datetime.now(UTC):%Y-%m-%d} on {started_on}; PostgreSQL and Redis on the "
+                f"same machine; {args.seconds:g} s per row after {args.warmup:g} s of warm-up; the client "
+                "runs on the same cores as the servers."
+            ),
             table(results),
         ]
     )
