@@ -7,7 +7,7 @@ rest of the project reads a member's status without knowing billing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -38,18 +38,23 @@ class PaymentMethod(models.TextChoices):
 
 
 def period_end(*, starts_on: date, count: int, unit: str) -> date:
-    """Last day covered by `count` `unit`s starting on `starts_on` (inclusive).
+    """`starts_on` plus `count` `unit`s: the membership's `expires_on`, its last day covered.
 
-    Months and years are calendar ones (relativedelta clamps to the month's last day):
-    Jan 1 + 1 month = Feb 1, so the period covers Jan 1–Jan 31; Jan 31 + 1 month = Feb 28
-    (29 in a leap year), so it covers Jan 31–Feb 27 (28), and a renewal starts Feb 28 (29)."""
+    Seeds 001 (expiration = start + duration_days) and 002 (vencimiento = fecha + periodo,
+    and the member still enters on the vencimiento day) make the period end on the day
+    the duration reaches, not the day before: a 1-day plan bought today expires tomorrow,
+    1 week from a Monday expires the next Monday. Months and years are calendar ones
+    (relativedelta clamps to the month's last day): Jan 1 + 1 month = Feb 1; Jan 31 +
+    1 month = Feb 28 (29 in a leap year); 2028-02-29 + 1 year = 2029-02-28. A renewal
+    starts the day after, so Jan 1 + 1 month covers Jan 1–Feb 1 and the next month
+    starts Feb 2."""
     step = {
         DurationUnit.DAY: relativedelta(days=count),
         DurationUnit.WEEK: relativedelta(weeks=count),
         DurationUnit.MONTH: relativedelta(months=count),
         DurationUnit.YEAR: relativedelta(years=count),
     }[unit]
-    return starts_on + step - timedelta(days=1)
+    return starts_on + step
 
 
 class Plan(TimeStampedModel):
@@ -83,11 +88,14 @@ class Plan(TimeStampedModel):
         return period_end(starts_on=starts_on, count=self.duration_count, unit=self.duration_unit)
 
     def length_in_days(self, starts_on: date) -> int:
+        """Days covered by a period starting on `starts_on`, both ends included (a 1-month
+        plan from Jan 1 covers 32 days: Jan 1–Feb 1)."""
         return (self.period_end(starts_on) - starts_on).days + 1
 
 
 class Membership(TimeStampedModel):
-    """One paid period of a plan. `expires_on` is the last day covered, pauses included:
+    """One paid period of a plan, covering `starts_on` through `expires_on`, both included.
+    `expires_on` is `starts_on` + the plan's duration (`period_end`) plus the paused days:
     a pause pushes this expiry (and every later stacked period) by the paused days."""
 
     member = models.ForeignKey(

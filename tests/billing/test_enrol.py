@@ -36,11 +36,11 @@ def test_enrol_with_a_plan_makes_member_membership_and_payment(receptionist_clie
     body = response.json()
     assert body["status"] == "active"
     assert body["current_plan"] == {"id": monthly.pk, "name": "Mensual"}
-    assert body["expires_on"] == "2026-01-31"
+    assert body["expires_on"] == "2026-02-01"  # Jan 1 + 1 month
     assert body["membership_since"] == "2026-01-01"
     member = Member.objects.get(pk=body["id"])
     membership = Membership.objects.get(member=member)
-    assert (membership.starts_on, membership.expires_on) == (date(2026, 1, 1), date(2026, 1, 31))
+    assert (membership.starts_on, membership.expires_on) == (date(2026, 1, 1), date(2026, 2, 1))
     assert membership.purchased_price == Decimal("450.00")
     assert membership.created_by == receptionist
     payment = Payment.objects.get(member=member)
@@ -63,7 +63,7 @@ def test_enrol_with_a_future_start_is_pending_until_then(admin_client, gym, mont
     )
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
-    assert response.json()["expires_on"] == "2026-04-14"
+    assert response.json()["expires_on"] == "2026-04-15"  # Mar 15 + 1 month
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,18 +21,86 @@ MEMBERSHIPS = "/api/v1/memberships/"
 @pytest.mark.parametrize(
     "start, count, unit, end",
     [
-        (date(2026, 1, 1), 1, "month", date(2026, 1, 31)),
-        (date(2026, 1, 31), 1, "month", date(2026, 2, 27)),  # Jan 31 + 1 month = Feb 28
-        (date(2028, 1, 31), 1, "month", date(2028, 2, 28)),  # leap year: Feb 29
-        (date(2026, 1, 15), 3, "month", date(2026, 4, 14)),
-        (date(2026, 3, 1), 1, "year", date(2027, 2, 28)),
-        (date(2028, 2, 29), 1, "year", date(2029, 2, 27)),
-        (date(2026, 1, 1), 2, "week", date(2026, 1, 14)),
-        (date(2026, 1, 1), 1, "day", date(2026, 1, 1)),
+        # expires_on = starts_on + duration (seeds 001 and 002), calendar months and years.
+        (date(2026, 1, 1), 1, "month", date(2026, 2, 1)),
+        (date(2026, 1, 31), 1, "month", date(2026, 2, 28)),  # the issue: Jan 31 + 1 month = Feb 28
+        (date(2028, 1, 31), 1, "month", date(2028, 2, 29)),  # ... or 29 in a leap year
+        (date(2026, 3, 31), 1, "month", date(2026, 4, 30)),
+        (date(2028, 2, 29), 1, "month", date(2028, 3, 29)),
+        (date(2026, 12, 31), 2, "month", date(2027, 2, 28)),
+        (date(2026, 1, 15), 3, "month", date(2026, 4, 15)),
+        (date(2026, 3, 1), 1, "year", date(2027, 3, 1)),
+        (date(2028, 2, 29), 1, "year", date(2029, 2, 28)),  # no Feb 29 in 2029
+        (date(2028, 2, 29), 4, "year", date(2032, 2, 29)),
+        (date(2026, 1, 5), 1, "week", date(2026, 1, 12)),  # Monday to the next Monday
+        (date(2026, 1, 1), 2, "week", date(2026, 1, 15)),
+        (date(2026, 1, 1), 1, "day", date(2026, 1, 2)),  # a 1-day plan bought today expires tomorrow
+        (date(2026, 2, 28), 1, "day", date(2026, 3, 1)),
+        (date(2026, 12, 31), 1, "day", date(2027, 1, 1)),
     ],
 )
 def test_periods_use_calendar_months(start, count, unit, end):
     assert period_end(starts_on=start, count=count, unit=unit) == end
+
+
+@pytest.mark.parametrize(
+    "count, unit, start, days",
+    [
+        (1, "day", date(2026, 1, 1), 2),  # today and tomorrow
+        (1, "week", date(2026, 1, 5), 8),
+        (1, "month", date(2026, 1, 1), 32),  # Jan 1 – Feb 1
+        (1, "month", date(2026, 1, 31), 29),  # Jan 31 – Feb 28
+        (1, "year", date(2026, 1, 1), 366),
+    ],
+)
+def test_length_in_days_counts_both_ends(gym, count, unit, start, days):
+    plan = PlanFactory.build(gym=gym, duration_count=count, duration_unit=unit)
+    assert plan.length_in_days(start) == days
+
+
+@pytest.mark.parametrize(
+    "today, count, unit, expires",
+    [
+        ((2026, 1, 1), 1, "month", "2026-02-01"),
+        ((2026, 1, 31), 1, "month", "2026-02-28"),
+        ((2028, 1, 31), 1, "month", "2028-02-29"),  # leap year
+        ((2026, 1, 1), 1, "day", "2026-01-02"),
+        ((2026, 1, 5), 1, "week", "2026-01-12"),  # Monday to Monday
+        ((2028, 2, 29), 1, "year", "2029-02-28"),
+    ],
+)
+def test_enrolled_member_is_covered_through_start_plus_duration(
+    receptionist_client, gym, frozen, today, count, unit, expires
+):
+    """Through the API: expires_on = start + duration, the member is active on that day
+    (seed 002 refuses check-in only when the expiry is before today) and expired the day
+    after."""
+    plan = PlanFactory(gym=gym, duration_count=count, duration_unit=unit)
+    frozen(*today)
+    response = receptionist_client.post(
+        MEMBERS, {"first_name": "Eva", "gender": "female", "plan": plan.pk, "method": "cash"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["expires_on"], body["status"]) == (expires, "active")
+    assert Membership.objects.get(member_id=body["id"]).expires_on == date.fromisoformat(expires)
+    last = date.fromisoformat(expires)
+    frozen(last.year, last.month, last.day)
+    assert receptionist_client.get(f"{MEMBERS}{body['id']}").json()["status"] == "active"
+    after = last + timedelta(days=1)
+    frozen(after.year, after.month, after.day)
+    assert receptionist_client.get(f"{MEMBERS}{body['id']}").json()["status"] == "expired"
+
+
+def test_a_one_day_plan_lets_the_member_in_today_and_tomorrow(receptionist_client, member, visit, frozen):
+    frozen(2026, 3, 10)
+    give_membership(member, visit)  # Mar 10 + 1 day = Mar 11
+    assert receptionist_client.post(f"{MEMBERS}{member.pk}/check-in").status_code == 201
+    frozen(2026, 3, 11, 18)
+    assert receptionist_client.post(f"{MEMBERS}{member.pk}/check-in").status_code == 201
+    frozen(2026, 3, 12, 18)
+    refused = receptionist_client.post(f"{MEMBERS}{member.pk}/check-in")
+    assert refused.status_code == 403 and refused.json()["code"] == "membership_expired"
 
 
 # --- renew -----------------------------------------------------------------------------
@@ -44,27 +112,39 @@ def renew(client, member, plan, **extra):
 
 def test_renewing_early_stacks(receptionist_client, member, monthly, frozen):
     frozen(2026, 1, 1)
-    give_membership(member, monthly)  # Jan 1 – Jan 31
+    give_membership(member, monthly)  # Jan 1 – Feb 1
     frozen(2026, 1, 25)
     response = renew(receptionist_client, member, monthly, amount="500.00")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["membership"]["starts_on"] == "2026-02-01"
-    assert body["membership"]["expires_on"] == "2026-02-28"
+    # The day after the current expiry; Feb 2 + 1 month = Mar 2.
+    assert body["membership"]["starts_on"] == "2026-02-02"
+    assert body["membership"]["expires_on"] == "2026-03-02"
     assert body["payment"]["amount"] == "500.00"
-    assert body["expires_on"] == "2026-02-28"
+    assert body["expires_on"] == "2026-03-02"
     assert body["membership_starts_on"] == "2026-01-01"
     assert body["status"] == "active"
     assert Payment.objects.filter(member=member).count() == 2
     assert AuditEvent.objects.filter(action="membership.renewed").count() == 1
 
 
-def test_renewing_on_the_last_day_stacks_and_the_day_after_starts_today(receptionist_client, member, monthly, frozen):
+def test_renewing_on_the_last_day_stacks_and_the_day_after_starts_today(
+    receptionist_client, gym, member, monthly, frozen
+):
+    other = MemberFactory(gym=gym)
     frozen(2026, 1, 1)
-    give_membership(member, monthly)  # through Jan 31
-    frozen(2026, 2, 1)  # the day after the expiry: it is "today", so the period starts today
-    response = renew(receptionist_client, member, monthly)
-    assert response.json()["membership"]["starts_on"] == "2026-02-01"
+    give_membership(member, monthly)  # Jan 1 – Feb 1
+    give_membership(other, monthly)  # Jan 1 – Feb 1
+    frozen(2026, 2, 1)  # the expiry day is still covered (seed 002: refused only after it)
+    assert receptionist_client.get(f"{MEMBERS}{member.pk}").json()["status"] == "active"
+    body = renew(receptionist_client, member, monthly).json()
+    assert (body["membership"]["starts_on"], body["membership"]["expires_on"]) == ("2026-02-02", "2026-03-02")
+    assert (body["status"], body["expires_on"]) == ("active", "2026-03-02")
+    frozen(2026, 2, 2)  # the day after the expiry: it is "today", so the period starts today
+    assert receptionist_client.get(f"{MEMBERS}{other.pk}").json()["status"] == "expired"
+    body = renew(receptionist_client, other, monthly).json()
+    assert (body["membership"]["starts_on"], body["membership"]["expires_on"]) == ("2026-02-02", "2026-03-02")
+    assert (body["status"], body["expires_on"]) == ("active", "2026-03-02")
 
 
 def test_renewing_late_starts_today(receptionist_client, member, monthly, frozen):
@@ -76,7 +156,8 @@ def test_renewing_late_starts_today(receptionist_client, member, monthly, frozen
     response = renew(receptionist_client, member, monthly)
     body = response.json()
     assert body["membership"]["starts_on"] == "2026-03-10"
-    assert body["membership"]["expires_on"] == "2026-04-09"
+    assert body["membership"]["expires_on"] == "2026-04-10"
+    assert body["expires_on"] == "2026-04-10"
     assert body["status"] == "active"
     assert body["membership_since"] == "2026-01-01"
     assert body["membership_starts_on"] == "2026-03-10"
@@ -86,7 +167,7 @@ def test_renew_a_pending_member_starts_today(receptionist_client, member, quarte
     frozen(2026, 1, 31)
     response = renew(receptionist_client, member, quarterly)
     assert response.status_code == 200
-    assert response.json()["membership"]["expires_on"] == "2026-04-29"  # Jan 31 + 3 months = Apr 30
+    assert response.json()["membership"]["expires_on"] == "2026-04-30"  # Jan 31 + 3 months = Apr 30
     assert response.json()["current_plan"]["name"] == "Trimestral"
 
 
@@ -116,8 +197,8 @@ def test_member_memberships_and_active(trainer_client, member, monthly, frozen):
     frozen(2026, 1, 1)
     first = give_membership(member, monthly).membership
     frozen(2026, 3, 1)
-    second = give_membership(member, monthly).membership  # Mar 1 – Mar 31
-    third = give_membership(member, monthly).membership  # Apr 1 – Apr 30 (stacked)
+    second = give_membership(member, monthly).membership  # Mar 1 – Apr 1
+    third = give_membership(member, monthly).membership  # Apr 2 – May 2 (stacked)
     response = trainer_client.get(f"{MEMBERS}{member.pk}/memberships")
     assert [row["id"] for row in response.json()["results"]] == [third.pk, second.pk, first.pk]
     response = trainer_client.get(f"{MEMBERS}{member.pk}/memberships/active")
@@ -140,7 +221,7 @@ def test_assign_a_plan_with_payment(receptionist_client, member, monthly, frozen
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["starts_on"], body["expires_on"]) == ("2026-05-02", "2026-06-01")
+    assert (body["starts_on"], body["expires_on"]) == ("2026-05-02", "2026-06-02")
     assert body["purchased_price"] == "300.00"
     assert body["payment"]["method"] == "card"
     member.refresh_from_db()
@@ -157,15 +238,15 @@ def test_assign_without_method_records_no_payment(receptionist_client, member, m
 
 def test_assign_refuses_overlaps_and_gaps(admin_client, member, monthly, frozen):
     frozen(2026, 1, 1)
-    give_membership(member, monthly)  # Jan 1 – Jan 31
-    overlap = admin_client.post(
-        MEMBERSHIPS, {"member": member.pk, "plan": monthly.pk, "starts_on": "2026-01-20"}, format="json"
-    )
-    assert overlap.status_code == 400 and overlap.json()["code"] == "membership_overlap"
+    give_membership(member, monthly)  # Jan 1 – Feb 1
+    for day in ("2026-01-20", "2026-02-01"):  # Feb 1, the expiry day, is covered
+        overlap = admin_client.post(MEMBERSHIPS, {"member": member.pk, "plan": monthly.pk, "starts_on": day}, format="json")
+        assert overlap.status_code == 400 and overlap.json()["code"] == "membership_overlap"
     gap = admin_client.post(
-        MEMBERSHIPS, {"member": member.pk, "plan": monthly.pk, "starts_on": "2026-02-05"}, format="json"
+        MEMBERSHIPS, {"member": member.pk, "plan": monthly.pk, "starts_on": "2026-02-03"}, format="json"
     )
     assert gap.status_code == 400 and gap.json()["code"] == "membership_gap"
+    assert gap.json()["errors"]["starts_on"] == ["Start on or before 2026-02-02."]
     assert Membership.objects.count() == 1
 
 
@@ -241,7 +322,7 @@ def test_trainer_may_add_an_upgrade_while_covered_and_it_stacks(trainer_client, 
     give_membership(member, monthly)
     response = trainer_client.post(MEMBERSHIPS, {"member": member.pk, "plan": quarterly.pk}, format="json")
     assert response.status_code == 201
-    assert response.json()["starts_on"] == "2026-02-01"
+    assert response.json()["starts_on"] == "2026-02-02"  # the day after Jan 1 + 1 month
 
 
 def test_admin_may_downgrade(admin_client, member, monthly, downgrade, frozen):
@@ -249,7 +330,7 @@ def test_admin_may_downgrade(admin_client, member, monthly, downgrade, frozen):
     current = give_membership(member, monthly).membership
     response = admin_client.patch(f"{MEMBERSHIPS}{current.pk}", {"plan": downgrade.pk}, format="json")
     assert response.status_code == 200
-    assert response.json()["expires_on"] == "2026-01-14"
+    assert response.json()["expires_on"] == "2026-01-15"  # Jan 1 + 2 weeks
 
 
 # --- PATCH and DELETE ------------------------------------------------------------------
@@ -268,14 +349,16 @@ def test_purchased_price_cannot_change(admin_client, member, monthly):
 
 def test_changing_a_period_moves_the_stacked_ones(admin_client, member, monthly, quarterly, frozen):
     frozen(2026, 1, 1)
-    first = give_membership(member, monthly).membership  # Jan
-    second = give_membership(member, monthly).membership  # Feb
+    first = give_membership(member, monthly).membership  # Jan 1 – Feb 1
+    second = give_membership(member, monthly).membership  # Feb 2 – Mar 2 (29 days)
     response = admin_client.patch(f"{MEMBERSHIPS}{first.pk}", {"plan": quarterly.pk}, format="json")
     assert response.status_code == 200
+    assert response.json()["expires_on"] == "2026-04-01"  # Jan 1 + 3 months
     second.refresh_from_db()
-    assert (second.starts_on, second.expires_on) == (date(2026, 4, 1), date(2026, 4, 28))
+    # Starts the day after and keeps its 29 days.
+    assert (second.starts_on, second.expires_on) == (date(2026, 4, 2), date(2026, 4, 30))
     member.refresh_from_db()
-    assert member.expires_on == date(2026, 4, 28)
+    assert member.expires_on == date(2026, 4, 30)
 
 
 def test_receptionist_cannot_patch_or_delete(receptionist_client, member, monthly):
@@ -299,15 +382,16 @@ def test_admin_deletes_a_period_and_the_stacked_one_moves_back(admin_client, mem
     response = admin_client.delete(f"{MEMBERSHIPS}{second.pk}")
     assert response.status_code == 204
     member.refresh_from_db()
-    assert member.expires_on == date(2026, 1, 31)
+    assert member.expires_on == date(2026, 2, 1)
     payment.refresh_from_db()
     assert payment.membership is None  # the books keep the money
-    third = give_membership(member, monthly).membership
+    third = give_membership(member, monthly).membership  # Feb 2 – Mar 2: 29 days
     response = admin_client.delete(f"{MEMBERSHIPS}{first.pk}")
     assert response.status_code == 204
     third.refresh_from_db()
-    # A moved period keeps its length in days (Feb: 28), never what its plan says today.
-    assert (third.starts_on, third.expires_on) == (date(2026, 1, 1), date(2026, 1, 28))
+    # A moved period keeps its length in days (29), never what its plan says today
+    # (Jan 1 + 1 month would be Feb 1).
+    assert (third.starts_on, third.expires_on) == (date(2026, 1, 1), date(2026, 1, 29))
     assert AuditEvent.objects.filter(action="membership.deleted").count() == 2
 
 
@@ -361,16 +445,16 @@ def test_membership_list_runs_a_fixed_number_of_queries(admin_client, gym, month
 
 def test_moving_a_start_checks_the_timeline(admin_client, member, monthly, frozen):
     frozen(2026, 1, 1)
-    first = give_membership(member, monthly).membership  # Jan
-    second = give_membership(member, monthly).membership  # Feb
+    first = give_membership(member, monthly).membership  # Jan 1 – Feb 1
+    second = give_membership(member, monthly).membership  # Feb 2 – Mar 2
     # Moving the first one later would overlap the second... which moves along with it.
     response = admin_client.patch(f"{MEMBERSHIPS}{first.pk}", {"starts_on": "2026-01-05"}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["expires_on"] == "2026-02-04"
+    assert response.json()["expires_on"] == "2026-02-05"  # Jan 5 + 1 month
     second.refresh_from_db()
-    assert second.starts_on == date(2026, 2, 5)
+    assert (second.starts_on, second.expires_on) == (date(2026, 2, 6), date(2026, 3, 6))
     # Moving the second one away from the first would leave a gap after a live run.
     response = admin_client.patch(f"{MEMBERSHIPS}{second.pk}", {"starts_on": "2026-03-01"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "membership_gap"
     second.refresh_from_db()
-    assert second.starts_on == date(2026, 2, 5)
+    assert second.starts_on == date(2026, 2, 6)

@@ -18,19 +18,19 @@ def pause(client, member, start, until, reason="travel"):
 
 def test_pause_adds_the_days_and_the_member_is_paused(trainer_client, member, monthly, frozen):
     frozen(2026, 1, 1)
-    first = give_membership(member, monthly).membership  # Jan 1 – 31
-    second = give_membership(member, monthly).membership  # Feb 1 – 28 (stacked)
+    first = give_membership(member, monthly).membership  # Jan 1 – Feb 1
+    second = give_membership(member, monthly).membership  # Feb 2 – Mar 2 (stacked)
     frozen(2026, 1, 10)
     response = pause(trainer_client, member, "2026-01-10", "2026-01-19")  # 10 days
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "paused"
     assert (body["paused_from"], body["paused_until"]) == ("2026-01-10", "2026-01-19")
-    assert body["expires_on"] == "2026-03-10"
+    assert body["expires_on"] == "2026-03-12"
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.expires_on == date(2026, 2, 10)
-    assert (second.starts_on, second.expires_on) == (date(2026, 2, 11), date(2026, 3, 10))
+    assert first.expires_on == date(2026, 2, 11)  # Feb 1 + 10 days
+    assert (second.starts_on, second.expires_on) == (date(2026, 2, 12), date(2026, 3, 12))
     assert AuditEvent.objects.filter(action="membership.paused").exists()
     # After the pause the member is active again.
     frozen(2026, 1, 20)
@@ -45,7 +45,7 @@ def test_future_pause_keeps_the_member_active_until_it_starts(trainer_client, me
     give_membership(member, monthly)
     response = pause(trainer_client, member, "2026-01-20", "2026-01-21")
     assert response.json()["status"] == "active"
-    assert response.json()["expires_on"] == "2026-02-02"
+    assert response.json()["expires_on"] == "2026-02-03"  # Feb 1 + 2 days
 
 
 def test_resume_gives_back_the_unused_days(admin_client, member, monthly, frozen):
@@ -58,9 +58,9 @@ def test_resume_gives_back_the_unused_days(admin_client, member, monthly, frozen
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "active"
-    assert body["expires_on"] == "2026-02-03"  # Jan 31 + 3 paused days
+    assert body["expires_on"] == "2026-02-04"  # Feb 1 + 3 paused days
     membership.refresh_from_db()
-    assert membership.expires_on == date(2026, 2, 3)
+    assert membership.expires_on == date(2026, 2, 4)
     stored = MembershipPause.objects.get()
     assert (stored.paused_until, stored.resumed_on) == (date(2026, 1, 12), date(2026, 1, 13))
     assert AuditEvent.objects.filter(action="membership.resumed").exists()
@@ -76,7 +76,7 @@ def test_resume_on_the_first_day_cancels_the_pause(trainer_client, member, month
     frozen(2026, 1, 5)
     response = trainer_client.post(f"{MEMBERS}{member.pk}/resume")
     assert response.json()["status"] == "active"
-    assert response.json()["expires_on"] == "2026-01-31"
+    assert response.json()["expires_on"] == "2026-02-01"  # Jan 1 + 1 month, nothing added
     assert response.json()["paused_from"] is None
     assert not MembershipPause.objects.exists()
 
@@ -85,9 +85,12 @@ def test_pause_needs_a_covering_membership(trainer_client, member, monthly, froz
     frozen(2026, 1, 1)
     response = pause(trainer_client, member, "2026-01-02", "2026-01-05")
     assert response.status_code == 409 and response.json()["code"] == "no_covering_membership"
-    give_membership(member, monthly)
+    give_membership(member, monthly)  # Jan 1 – Feb 1
     response = pause(trainer_client, member, "2026-02-02", "2026-02-05")
     assert response.status_code == 409
+    # The expiry day itself is covered, so it can be paused.
+    response = pause(trainer_client, member, "2026-02-01", "2026-02-01")
+    assert response.status_code == 200 and response.json()["expires_on"] == "2026-02-02"
 
 
 @pytest.mark.parametrize(
@@ -129,8 +132,9 @@ def test_pause_of_another_gyms_member_is_404(trainer_client, foreign_member):
 def test_renewal_after_a_pause_stacks_after_the_extended_expiry(receptionist_client, trainer_client, member, monthly, frozen):
     frozen(2026, 1, 1)
     give_membership(member, monthly)
-    pause(trainer_client, member, "2026-01-05", "2026-01-09")  # 5 days → Feb 5
+    pause(trainer_client, member, "2026-01-05", "2026-01-09")  # 5 days: Feb 1 → Feb 6
     response = receptionist_client.post(
         f"{MEMBERS}{member.pk}/renew", {"plan": monthly.pk, "method": "cash"}, format="json"
     )
-    assert response.json()["membership"]["starts_on"] == "2026-02-06"
+    assert response.json()["membership"]["starts_on"] == "2026-02-07"
+    assert response.json()["membership"]["expires_on"] == "2026-03-07"

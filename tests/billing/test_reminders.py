@@ -70,21 +70,23 @@ def test_upcoming_and_expired_reminders_are_sent_once(smtp, gym, monthly, frozen
     gym.save()
     frozen(2026, 1, 1)
     soon = MemberFactory(gym=gym, first_name="Soon", email="soon@example.com")
-    give_membership(soon, monthly)  # through Jan 31
+    give_membership(soon, monthly)  # Jan 1 – Feb 1
     no_email = MemberFactory(gym=gym, first_name="Mute", email="")
     give_membership(no_email, monthly)
     renewed = MemberFactory(gym=gym, first_name="Renewed", email="renewed@example.com")
     give_membership(renewed, monthly)
-    give_membership(renewed, monthly)  # stacked: not expiring on Jan 31
+    give_membership(renewed, monthly)  # stacked: not expiring on Feb 1
     frozen(2025, 12, 29)
     gone = MemberFactory(gym=gym, first_name="Gone", email="gone@example.com")
-    give_membership(gone, monthly, starts_on=None)  # Dec 29 – Jan 28
+    give_membership(gone, monthly, starts_on=None)  # Dec 29 – Jan 29
 
-    frozen(2026, 1, 28)  # Soon expires in 3 days
+    frozen(2026, 1, 28)  # Soon expires in 4 days: too early
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    frozen(2026, 1, 29)  # Soon expires in 3 days; Gone's last day is today: not expired yet
     assert send_expiry_reminders() == {"upcoming": 1, "expired": 0}
     assert [rcpt for rcpt, _ in smtp.messages] == [["soon@example.com"]]
     message = smtp.messages[0][1]
-    assert "Main Gym" in subject(message) and "January 31, 2026" in subject(message)
+    assert "Main Gym" in subject(message) and "February 1, 2026" in subject(message)
     assert "Hello Soon" in body(message) and "Mensual" in body(message)
 
     # Running again (a retry, a second beat) sends nothing more.
@@ -92,14 +94,16 @@ def test_upcoming_and_expired_reminders_are_sent_once(smtp, gym, monthly, frozen
     call_command("send_expiry_reminders")
     assert len(smtp.messages) == 1
 
-    frozen(2026, 1, 29)  # Gone's last day was Jan 28
+    frozen(2026, 1, 30)  # Gone's last day was Jan 29
     assert send_expiry_reminders() == {"upcoming": 0, "expired": 1}
     rcpt, message = smtp.messages[-1]
     assert rcpt == ["gone@example.com"] and "expired" in subject(message)
     assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
 
-    frozen(2026, 2, 1)
-    send_expiry_reminders()
+    frozen(2026, 2, 1)  # Soon's expiry day is still covered: no "expired" yet
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    frozen(2026, 2, 2)  # the first day not covered
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 1}
     assert [m[0] for m in smtp.messages[2:]] == [["soon@example.com"]]
     assert ExpiryReminder.objects.count() == 3
     assert not ExpiryReminder.objects.filter(membership__member__in=[renewed, no_email]).exists()
@@ -109,10 +113,10 @@ def test_upcoming_and_expired_reminders_are_sent_once(smtp, gym, monthly, frozen
 def test_reminders_in_spanish(smtp, gym, monthly, frozen):
     frozen(2026, 1, 1)
     give_membership(MemberFactory(gym=gym, first_name="Lucía", email="lucia@example.com"), monthly)
-    frozen(2026, 1, 28)
+    frozen(2026, 1, 29)  # 3 days before Jan 1 + 1 month = Feb 1
     send_expiry_reminders()
     message = smtp.messages[0][1]
-    assert subject(message) == "Tu membresía de Main Gym vence el 31 de enero de 2026"
+    assert subject(message) == "Tu membresía de Main Gym vence el 1 de febrero de 2026"
     assert "Hola Lucía" in body(message)
 
 
@@ -121,8 +125,8 @@ def test_a_failed_send_is_retried_later(gym, monthly, frozen, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     frozen(2026, 1, 1)
-    give_membership(MemberFactory(gym=gym, email="x@example.com"), monthly)
-    frozen(2026, 1, 28)
+    give_membership(MemberFactory(gym=gym, email="x@example.com"), monthly)  # Jan 1 – Feb 1
+    frozen(2026, 1, 29)
     with pytest.raises(OSError):
         send_expiry_reminders.run()
     assert not ExpiryReminder.objects.exists()

@@ -329,7 +329,7 @@ def test_enum_labels_in_spanish_in_the_admin(admin_user, gym, frozen):
 
 @pytest.fixture
 def lapsed(gym):
-    """Lucía's monthly membership covered Jan 1 to Jan 31, 2026."""
+    """Lucía's monthly membership covered Jan 1 to Feb 1, 2026 (Jan 1 + 1 month)."""
     plan = PlanFactory(gym=gym, name="Mensual", duration_unit=DurationUnit.MONTH)
     member = MemberFactory(gym=gym, first_name="Lucía", email="lucia@example.com")
     with time_machine.travel(datetime(2026, 1, 1, 12, tzinfo=MX), tick=False):
@@ -344,13 +344,13 @@ def test_expired_reminder_in_spanish(lapsed, settings):
     settings.LANGUAGE_CODE = "en"
     settings.BILLING_REMINDER_LANGUAGE = "es"
     with translation.override("en"):
-        sent = billing_services.expiry_reminders_send(now=datetime(2026, 2, 1, 9, tzinfo=MX))
+        sent = billing_services.expiry_reminders_send(now=datetime(2026, 2, 2, 9, tzinfo=MX))
     assert sent == {"upcoming": 0, "expired": 1}
     (message,) = mail.outbox
     assert message.to == ["lucia@example.com"]
     assert message.subject == "Tu membresía de Main Gym ha vencido"
     assert message.body.startswith("Hola Lucía:\n")
-    assert "Tu membresía Mensual en Main Gym venció el 31 de enero de 2026." in message.body
+    assert "Tu membresía Mensual en Main Gym venció el 1 de febrero de 2026." in message.body
     assert "renueva en recepción" in message.body
     assert not re.search(r"\b(Hello|Your|expired|membership|January)\b", message.body)
 
@@ -360,14 +360,14 @@ def test_upcoming_reminder_in_spanish_follows_language_code(gym, settings):
     plan = PlanFactory(gym=gym, name="Trimestral", duration_count=3, duration_unit=DurationUnit.MONTH)
     member = MemberFactory(gym=gym, first_name="Jorge", email="jorge@example.com")
     with time_machine.travel(datetime(2026, 3, 1, 12, tzinfo=MX), tick=False):
-        give_membership(member, plan)  # covers Mar 1 to May 31
-    reminder_day = date(2026, 5, 31) - timedelta(days=gym.expiry_reminder_days)
+        give_membership(member, plan)  # covers Mar 1 to Jun 1 (Mar 1 + 3 months)
+    reminder_day = date(2026, 6, 1) - timedelta(days=gym.expiry_reminder_days)
     sent = billing_services.expiry_reminders_send(now=datetime.combine(reminder_day, datetime.min.time(), MX)
                                                   + timedelta(hours=9))
     assert sent == {"upcoming": 1, "expired": 0}
     (message,) = mail.outbox
-    assert message.subject == "Tu membresía de Main Gym vence el 31 de mayo de 2026"
-    assert "es válida hasta el 31 de mayo de 2026." in message.body
+    assert message.subject == "Tu membresía de Main Gym vence el 1 de junio de 2026"
+    assert "es válida hasta el 1 de junio de 2026." in message.body
     assert "Renuévala en recepción" in message.body
 
 
