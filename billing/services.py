@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
@@ -770,10 +769,10 @@ def membership_resume(*, actor: Actor, member: Member) -> Member:
 # --- Expiry reminders -----------------------------------------------------------------
 
 
-def _reminder_language() -> str:
-    """Reminders are written in the site's language (settings.LANGUAGE_CODE; en or es),
-    since members have no account to store a preference in."""
-    code = (getattr(settings, "BILLING_REMINDER_LANGUAGE", "") or settings.LANGUAGE_CODE or "en")[:2].lower()
+def _reminder_language(gym: Gym) -> str:
+    """Reminders are written in the gym's language for its members (Gym.language, else the
+    site's LANGUAGE_CODE): members have no account to keep a preference in."""
+    code = gym.member_language[:2].lower()
     return code if code in {"en", "es"} else "en"
 
 
@@ -836,10 +835,10 @@ def expiry_reminders_send(*, now=None) -> dict[str, int]:
     transaction that sends the mail, so a reminder is sent at most once per membership and
     kind; a failed send rolls its row back and a later run retries it."""
     now = now or timezone.now()
-    language = _reminder_language()
     sent = {ExpiryReminder.Kind.UPCOMING.value: 0, ExpiryReminder.Kind.EXPIRED.value: 0}
     for gym in Gym.objects.filter(is_active=True).order_by("id"):
         today = local_today(gym.tz, now)
+        language = _reminder_language(gym)
         for kind, membership in expiry_reminder_candidates(gym=gym, today=today):
             with transaction.atomic():
                 reminder, created = ExpiryReminder.objects.get_or_create(

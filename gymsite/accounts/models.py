@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -37,6 +38,13 @@ class Gym(TimeStampedModel):
     expiry_reminder_days = models.PositiveSmallIntegerField(
         _("days before expiry to remind members"), default=3
     )
+    language = models.CharField(
+        _("language of messages to members"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Reminder emails to members use it; empty: the site's default language."),
+    )
     default_stay_minutes = models.PositiveSmallIntegerField(
         _("assumed stay of a member who never checks out (minutes)"), default=120
     )
@@ -48,6 +56,11 @@ class Gym(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def member_language(self) -> str:
+        """The language of messages sent to this gym's members."""
+        return self.language or settings.LANGUAGE_CODE[:2]
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

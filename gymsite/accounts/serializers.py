@@ -23,6 +23,7 @@ class GymSerializer(serializers.ModelSerializer):
             "is_active",
             "expiry_reminder_days",
             "default_stay_minutes",
+            "language",
             "created_at",
             "updated_at",
         ]

@@ -350,6 +350,7 @@ GYM_FIELDS = (
     "is_active",
     "expiry_reminder_days",
     "default_stay_minutes",
+    "language",
 )
 
 

@@ -35,6 +35,7 @@ def test_gym_shape(admin_client, gym):
         "is_active": True,
         "expiry_reminder_days": 3,
         "default_stay_minutes": 120,
+        "language": "",
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -183,3 +184,16 @@ def test_inactive_gym_staff_still_see_it(gym):
 def test_other_gym_404_helper_on_gyms(trainer_client, other_gym):
     # The shared helper: another gym's row answers 404 to reads (writes are 403 first).
     assert_other_gym_404(trainer_client, f"{GYMS}{other_gym.pk}", methods=("get",))
+
+
+def test_gym_language_is_validated_and_audited(admin_client, gym):
+    response = admin_client.patch(f"{GYMS}{gym.pk}", {"language": "fr"}, format="json")
+    assert response.status_code == 400
+    assert "language" in response.json()["errors"]
+    gym.refresh_from_db()
+    assert gym.language == ""
+    response = admin_client.patch(f"{GYMS}{gym.pk}", {"language": "es"}, format="json")
+    assert response.status_code == 200, response.content
+    gym.refresh_from_db()
+    assert gym.language == "es" and gym.member_language == "es"
+    assert AuditEvent.objects.filter(action="gym.changed", target_id=str(gym.pk), data__changed=["language"]).exists()

@@ -26,6 +26,7 @@ from django.utils import translation
 from attendance.models import Attendance, AttendanceResult, AttendanceSource
 from billing import services as billing_services
 from billing.models import DurationUnit
+from gymsite.accounts.models import Gym
 from members.models import Member
 from tests.billing.factories import PlanFactory, give_membership
 from tests.conftest import UNDER_CI
@@ -338,11 +339,11 @@ def lapsed(gym):
 
 
 def test_expired_reminder_in_spanish(lapsed, settings):
-    """The reminder's language is the site's (members have no account to keep one in);
-    BILLING_REMINDER_LANGUAGE picks it apart from LANGUAGE_CODE, and the language active
-    in the thread that sends does not leak into the mail."""
+    """The reminder's language is the gym's (members have no account to keep one in):
+    Gym.language wins over LANGUAGE_CODE, and the language active in the thread that
+    sends does not leak into the mail."""
     settings.LANGUAGE_CODE = "en"
-    settings.BILLING_REMINDER_LANGUAGE = "es"
+    Gym.objects.filter(name="Main Gym").update(language="es")
     with translation.override("en"):
         sent = billing_services.expiry_reminders_send(now=datetime(2026, 2, 2, 9, tzinfo=MX))
     assert sent == {"upcoming": 0, "expired": 1}

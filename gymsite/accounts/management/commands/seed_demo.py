@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 "address": "123 Main Street, City, State 12345",
                 "time_zone": "America/Mexico_City",
                 "currency": "MXN",
+                "language": "es",
             },
         )
         for username, email, password, full_name, role, document_id, phone in DEMO_STAFF:
