@@ -63,10 +63,30 @@ def test_check_deploy_is_clean_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_settings_refuse_to_start_with_debug_off_and_no_secret_key():
-    result = run(sys.executable, "manage.py", "check", env={"DEBUG": "0"})
+@pytest.mark.parametrize("entry_point", ["gymsite.asgi", "gymsite.wsgi"])
+def test_server_refuses_to_start_with_debug_off_and_no_secret_key(entry_point):
+    result = run(sys.executable, "-c", f"import {entry_point}", env={"DEBUG": "0"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+    # With its own key it starts.
+    result = run(
+        sys.executable, "-c", f"import {entry_point}",
+        env={"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64)},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_fails_without_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "gymsite.E001" in result.stdout + result.stderr
+
+
+def test_management_commands_work_in_a_checkout_without_environment():
+    """A developer's `manage.py makemigrations` needs no variables (the generated key)."""
+    result = run(sys.executable, "manage.py", "makemigrations", "--check", "--dry-run", env={})
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_seed_demo_refuses_to_run_with_debug_off():
