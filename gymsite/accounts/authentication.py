@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .models import API_TOKEN_PREFIX, APIToken, User, hash_token
 
@@ -52,6 +53,14 @@ class APITokenAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
+def token_matches_password(token, user: User) -> bool:
+    """JWTs carry a digest of the password hash when issued (CHECK_REVOKE_TOKEN): once the
+    password changes, every access and refresh token issued before stops working."""
+    if not jwt_settings.CHECK_REVOKE_TOKEN:
+        return True
+    return token.get(jwt_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+
+
 class ActiveUserJWTAuthentication(JWTAuthentication):
     """simplejwt's authentication, with the user's gym loaded in the same query; an
     inactive user's tokens stop working at once (simplejwt checks is_active)."""
@@ -69,6 +78,10 @@ class ActiveUserJWTAuthentication(JWTAuthentication):
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(
                 _("User not found or inactive."), code="user_inactive"
+            )
+        if not token_matches_password(validated_token, user):
+            raise exceptions.AuthenticationFailed(
+                _("The password has changed since this token was issued."), code="password_changed"
             )
         return user
 

@@ -138,6 +138,10 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class PasswordChangedSerializer(MessageSerializer, TokenPairSerializer):
+    pass
+
+
 class UserMessageSerializer(MessageSerializer):
     user_id = serializers.IntegerField()
 

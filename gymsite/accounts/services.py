@@ -17,6 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from gymsite.core.errors import Conflict, DomainError, Invalid, NotAllowed, Throttled
 
 from .audit import Actor, audit_record
+from .authentication import token_matches_password
 from .models import APIToken, Gym, User, hash_token, new_raw_token
 from .roles import Role
 from .throttling import LoginAttempt, login_attempt_start
@@ -94,7 +95,7 @@ def auth_refresh(*, refresh_token: str) -> dict[str, str]:
     (blacklisted) token is refused."""
     refresh = _parse_refresh(refresh_token)
     user = User.objects.filter(pk=refresh.payload.get("user_id"), is_active=True).first()
-    if user is None:
+    if user is None or not token_matches_password(refresh, user):
         raise _token_invalid()
     _spend_refresh(refresh)
     return token_pair_for(user)

@@ -26,6 +26,7 @@ from .serializers import (
     LoginSerializer,
     LoginUserSerializer,
     MessageSerializer,
+    PasswordChangedSerializer,
     ProfileSerializer,
     RefreshSerializer,
     RegisterSerializer,
@@ -238,9 +239,11 @@ class UserViewSet(
         )
         return Response(ProfileSerializer(user).data)
 
-    @extend_schema(request=ChangeOwnPasswordSerializer, responses={200: MessageSerializer})
+    @extend_schema(request=ChangeOwnPasswordSerializer, responses={200: PasswordChangedSerializer})
     @action(detail=False, methods=["patch"], url_path="me/password", filterset_class=None)
     def me_password(self, request):
+        """A password change ends every session of the user, this one too: the answer
+        carries a fresh token pair so the client that changed it stays signed in."""
         serializer = ChangeOwnPasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_set_password(
@@ -249,7 +252,10 @@ class UserViewSet(
             new_password=serializer.validated_data["new_password"],
             current_password=serializer.validated_data["current_password"],
         )
-        return Response({"message": _("Password updated.")})
+        request.user.refresh_from_db(fields=["password"])
+        return Response(
+            {"message": _("Password updated."), **services.token_pair_for(request.user)}
+        )
 
     @extend_schema(methods=["get"], request=None, responses={200: APITokenSerializer(many=True)})
     @extend_schema(methods=["post"], request=APITokenSerializer, responses={201: APITokenCreatedSerializer})

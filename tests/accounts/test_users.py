@@ -382,7 +382,8 @@ def test_change_own_password(trainer_client, trainer):
 
     ok = trainer_client.patch(url, {"current_password": DEFAULT_PASSWORD, "new_password": STRONG}, format="json")
     assert ok.status_code == 200
-    assert ok.json() == {"message": "Password updated."}
+    assert ok.json()["message"] == "Password updated."
+    assert set(ok.json()) == {"message", "access_token", "refresh_token"}
     trainer.refresh_from_db()
     assert trainer.check_password(STRONG)
     event = AuditEvent.objects.get(action="user.password_changed")
