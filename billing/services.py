@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -45,6 +46,8 @@ from .models import (
 )
 
 ONE_DAY = timedelta(days=1)
+# How late an "expired" reminder may still go out (the daily task missed days).
+EXPIRED_REMINDER_CATCH_UP_DAYS = 7
 MAX_PAUSE_DAYS = 365
 UNSET: Any = object()
 
@@ -799,38 +802,56 @@ def _reminder_send(*, reminder_kind: str, membership: Membership, language: str)
 
 
 def expiry_reminder_candidates(*, gym: Gym, today: date) -> list[tuple[str, Membership]]:
-    """Which memberships of the gym get which reminder today.
+    """Which memberships of the gym get which reminder today: upcoming ones first, then
+    expired ones, each in id order.
 
-    - "upcoming": the member's coverage ends in exactly `gym.expiry_reminder_days` days;
-    - "expired": the coverage ended yesterday, i.e. today is the first day not covered
-      (expires_on is the last day covered, so this is "the day it has expired").
-    Only the period that ends the member's run counts (a member who already renewed is not
-    reminded), only active members with an email address."""
-    targets = {
-        ExpiryReminder.Kind.UPCOMING: today + timedelta(days=gym.expiry_reminder_days),
-        ExpiryReminder.Kind.EXPIRED: today - ONE_DAY,
+    - "upcoming": the coverage ends within the next `gym.expiry_reminder_days` days
+      (today < expires_on <= today + N) and no upcoming reminder was sent for it yet;
+    - "expired": the coverage ended within the last EXPIRED_REMINDER_CATCH_UP_DAYS (7) days
+      (today - 7 <= expires_on < today: expires_on is the last day covered, so from the
+      first day not covered until seven days after the last covered one) and no expired
+      reminder was sent yet.
+    Windows rather than exact days, so a day the daily task misses (worker down) is caught
+    up by the next run, and a member enrolled with fewer than N days left is still told;
+    the reminder rows keep it to once per membership and kind. Nobody is reminded on the
+    expiry day itself (still covered, and past the upcoming window). Only the period that
+    ends the member's coverage counts (a member who already renewed is not reminded), only
+    active members with an email address. One query per gym."""
+    not_sent = {
+        kind: ~Exists(ExpiryReminder.objects.filter(membership=OuterRef("pk"), kind=kind))
+        for kind in ExpiryReminder.Kind
     }
-    out = []
-    for kind, day in targets.items():
-        rows = (
-            Membership.objects.filter(
-                gym=gym,
-                is_active=True,
-                expires_on=day,
-                member__expires_on=day,
-                member__is_active=True,
+    rows = (
+        Membership.objects.filter(
+            (
+                Q(expires_on__gt=today, expires_on__lte=today + timedelta(days=gym.expiry_reminder_days))
+                & not_sent[ExpiryReminder.Kind.UPCOMING]
             )
-            .exclude(member__email="")
-            .exclude(reminders__kind=kind)
-            .select_related("member", "plan", "gym")
-            .order_by("id")
+            | (
+                Q(expires_on__lt=today, expires_on__gte=today - timedelta(days=EXPIRED_REMINDER_CATCH_UP_DAYS))
+                & not_sent[ExpiryReminder.Kind.EXPIRED]
+            ),
+            gym=gym,
+            is_active=True,
+            member__expires_on=F("expires_on"),
+            member__is_active=True,
         )
-        out.extend((kind, m) for m in rows)
-    return out
+        .exclude(member__email="")
+        .select_related("member", "plan", "gym")
+        .order_by("id")
+    )
+    upcoming, expired = [], []
+    for membership in rows:
+        if membership.expires_on > today:
+            upcoming.append((ExpiryReminder.Kind.UPCOMING, membership))
+        else:
+            expired.append((ExpiryReminder.Kind.EXPIRED, membership))
+    return upcoming + expired
 
 
 def expiry_reminders_send(*, now=None) -> dict[str, int]:
-    """Send today's reminders for every active gym. Idempotent and safe under retries and
+    """Send the reminders due today for every active gym, catching up on days the task
+    missed (see expiry_reminder_candidates). Idempotent and safe under retries and
     concurrent runs: the reminder row is created (under its unique constraint) in the same
     transaction that sends the mail, so a reminder is sent at most once per membership and
     kind; a failed send rolls its row back and a later run retries it."""
