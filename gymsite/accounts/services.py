@@ -20,7 +20,7 @@ from .audit import Actor, audit_record
 from .authentication import token_matches_password
 from .models import APIToken, Gym, User, hash_token, new_raw_token
 from .roles import Role
-from .throttling import LoginAttempt, login_attempt_start
+from .throttling import Attempt, login_attempt_start, registration_attempt_start
 
 
 class InvalidCredentials(DomainError):
@@ -43,7 +43,7 @@ def auth_login(*, identifier: str, password: str, ip: str | None) -> tuple[User,
 
     Not atomic on purpose: the failure is audited even though the call then raises."""
     attempt = login_attempt_start(identifier=identifier, ip=ip)
-    if not isinstance(attempt, LoginAttempt):
+    if not isinstance(attempt, Attempt):
         raise Throttled(retry_after=attempt)
     user = _find_login_user(identifier)
     # Hash even when there is no such user, so timing does not tell either.
@@ -210,7 +210,11 @@ def user_register(
 ) -> User:
     """Self-registration (seed 003), only when ALLOW_REGISTRATION is on: never an admin,
     and inactive until an admin activates the account. The account joins the active gym
-    it names, or the only active gym when there is just one."""
+    it names, or the only active gym when there is just one. Throttled per client address
+    (REGISTRATIONS_PER_IP within REGISTRATION_WINDOW_SECONDS), failed attempts included."""
+    attempt = registration_attempt_start(ip=ip)
+    if not isinstance(attempt, Attempt):
+        raise Throttled(retry_after=attempt)
     if role == Role.ADMIN:
         raise NotAllowed(_("Registration cannot create an administrator."), "admin_registration")
     if gym is None:

@@ -1,14 +1,19 @@
-"""Login throttling through the cache (Redis in production).
+"""Attempt throttling through the cache (Redis in production).
 
-More than LOGIN_FAILURES_PER_IDENTIFIER failed logins for one identifier, or
-LOGIN_FAILURES_PER_IP from one address, within LOGIN_FAILURE_WINDOW_SECONDS → 429 with
-Retry-After.
+One mechanism, parametrised per use by a key kind, a limit and a window:
+- logins: more than LOGIN_FAILURES_PER_IDENTIFIER failed logins for one identifier, or
+  LOGIN_FAILURES_PER_IP from one address, within LOGIN_FAILURE_WINDOW_SECONDS;
+- registrations: more than REGISTRATIONS_PER_IP attempts from one address within
+  REGISTRATION_WINDOW_SECONDS.
+→ 429 with Retry-After.
 
-Each attempt is counted *before* the password is checked, with the cache's atomic incr,
-in one-minute buckets (the window is the sum of its buckets). Counting first is what makes
+Each attempt is counted *before* anything is checked, with the cache's atomic incr, in
+one-minute buckets (the window is the sum of its buckets). Counting first is what makes
 the limit hold under concurrency: twenty parallel guesses cannot all pass a check that
 none of them has yet counted itself into. A successful login then takes its attempt back
-(and clears the identifier's count), so only failures remain counted.
+(and clears the identifier's count), so only failures remain counted; a registration
+keeps every attempt counted, failed ones too, so the endpoint cannot be used to probe
+which emails and usernames exist.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import hashlib
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,13 +32,17 @@ BUCKET_SECONDS = 60
 
 
 @dataclass(frozen=True)
-class _Counter:
+class Counter:
+    """Attempts of one kind for one key (an identifier, an address) in a sliding window."""
+
     prefix: str
     limit: int
+    window: int  # seconds
+    clear_on_success: bool = False  # else a success takes back only its own attempt
 
     def buckets(self, now: float) -> list[int]:
         """The buckets inside the window ending now, oldest first."""
-        span = math.ceil(settings.LOGIN_FAILURE_WINDOW_SECONDS / BUCKET_SECONDS)
+        span = math.ceil(self.window / BUCKET_SECONDS)
         current = int(now // BUCKET_SECONDS)
         return list(range(current - span + 1, current + 1))
 
@@ -55,16 +65,16 @@ class _Counter:
             remaining -= count
             if remaining < self.limit:
                 return max(1, math.ceil((bucket + span) * BUCKET_SECONDS - now))
-        return settings.LOGIN_FAILURE_WINDOW_SECONDS  # unreachable: the loop empties it
+        return self.window  # unreachable: the loop empties it
 
     def increment(self, bucket: int) -> None:
         key = self.key(bucket)
         # Outlives the window by a bucket; add() does nothing when the key exists.
-        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS + BUCKET_SECONDS)
+        cache.add(key, 0, timeout=self.window + BUCKET_SECONDS)
         try:
             cache.incr(key)
         except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS + BUCKET_SECONDS)
+            cache.add(key, 1, timeout=self.window + BUCKET_SECONDS)
 
     def decrement(self, bucket: int) -> None:
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
@@ -78,43 +88,75 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
-def _counters(identifier: str, ip: str | None) -> list[_Counter]:
-    counters = [_Counter(f"login-attempts:id:{_digest(identifier)}", settings.LOGIN_FAILURES_PER_IDENTIFIER)]
-    if ip:
-        counters.append(_Counter(f"login-attempts:ip:{_digest(ip)}", settings.LOGIN_FAILURES_PER_IP))
-    return counters
+def counter(kind: str, value: str, *, limit: int, window: int, clear_on_success: bool = False) -> Counter:
+    """The counter of `kind` (e.g. "login-attempts:ip") for one value; the value is hashed
+    into the key, so no address or identifier is stored in the cache in clear."""
+    return Counter(f"{kind}:{_digest(value)}", limit, window, clear_on_success)
 
 
 @dataclass(frozen=True)
-class LoginAttempt:
-    """A counted attempt; give it back with `succeeded()` when the credentials were right."""
+class Attempt:
+    """A counted attempt; give it back with `succeeded()` when only failures should count."""
 
-    counters: tuple[_Counter, ...]
+    counters: tuple[Counter, ...]
     bucket: int
     at: float
 
     def succeeded(self) -> None:
-        self.counters[0].clear(self.at)  # the identifier starts afresh
-        for counter in self.counters[1:]:
-            counter.decrement(self.bucket)  # the address keeps only its failures
+        for c in self.counters:
+            if c.clear_on_success:
+                c.clear(self.at)  # e.g. the identifier starts afresh
+            else:
+                c.decrement(self.bucket)  # e.g. the address keeps only its failures
 
 
-def login_attempt_start(*, identifier: str, ip: str | None) -> LoginAttempt | int:
-    """Count one login attempt. Returns the attempt, or the seconds to wait (Retry-After)
-    when the identifier or the address has used up its failures."""
+def attempt_start(counters: Sequence[Counter]) -> Attempt | int:
+    """Count one attempt against every counter. Returns the attempt, or the seconds to
+    wait (Retry-After) when any counter has used up its limit within its window."""
     now = time.time()
-    counters = _counters(identifier, ip)
-    waits = [wait for counter in counters if (wait := counter.retry_after(now))]
+    waits = [wait for c in counters if (wait := c.retry_after(now))]
     if waits:
         return max(waits)
     bucket = int(now // BUCKET_SECONDS)
-    for counter in counters:
-        counter.increment(bucket)
+    for c in counters:
+        c.increment(bucket)
     # Concurrent attempts counted themselves too: past the limit, this one is refused
-    # and taken back (a refused attempt checks no password, so it is no failure).
-    over = [counter for counter in counters if sum(c for _, c in counter.counts(now)) > counter.limit]
+    # and taken back (a refused attempt checks nothing, so it is no failure).
+    over = [c for c in counters if sum(n for _, n in c.counts(now)) > c.limit]
     if over:
-        for counter in counters:
-            counter.decrement(bucket)
-        return max(counter.retry_after(now) or 1 for counter in over)
-    return LoginAttempt(counters=tuple(counters), bucket=bucket, at=now)
+        for c in counters:
+            c.decrement(bucket)
+        return max(c.retry_after(now) or 1 for c in over)
+    return Attempt(counters=tuple(counters), bucket=bucket, at=now)
+
+
+def login_attempt_start(*, identifier: str, ip: str | None) -> Attempt | int:
+    """Count one login attempt for the identifier and, when known, the address."""
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    counters = [
+        counter(
+            "login-attempts:id",
+            identifier,
+            limit=settings.LOGIN_FAILURES_PER_IDENTIFIER,
+            window=window,
+            clear_on_success=True,
+        )
+    ]
+    if ip:
+        counters.append(counter("login-attempts:ip", ip, limit=settings.LOGIN_FAILURES_PER_IP, window=window))
+    return attempt_start(counters)
+
+
+def registration_attempt_start(*, ip: str | None) -> Attempt | int:
+    """Count one registration attempt for the address. Requests whose address is unknown
+    share one counter rather than escaping the limit."""
+    return attempt_start(
+        [
+            counter(
+                "register-attempts:ip",
+                ip or "unknown",
+                limit=settings.REGISTRATIONS_PER_IP,
+                window=settings.REGISTRATION_WINDOW_SECONDS,
+            )
+        ]
+    )

@@ -1,4 +1,4 @@
-"""Login, refresh rotation, logout, /auth/me, registration and login throttling."""
+"""Login, refresh rotation, logout, /auth/me, registration, and login and registration throttling."""
 
 import datetime as dt
 
@@ -415,3 +415,68 @@ def test_register_refuses_duplicates_and_weak_passwords(anon_client, trainer, se
     assert weak.status_code == 400
     assert weak.json()["code"] == "invalid_password"
     assert not User.objects.filter(username="newbie").exists()
+
+
+def registration(n: int) -> dict:
+    return {**REGISTRATION, "username": f"newbie{n}", "email": f"newbie{n}@gym.com"}
+
+
+def test_sixth_registration_from_one_address_within_an_hour_is_throttled(gym, trainer, settings):
+    settings.ALLOW_REGISTRATION = True
+    client = APIClient(REMOTE_ADDR="10.0.2.1")
+    with time_machine.travel(dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for n in range(5):  # 12:00, 12:10, ..., 12:40
+            assert client.post(REGISTER, registration(n), format="json").status_code == 201
+            clock.shift(dt.timedelta(minutes=10))
+        response = client.post(REGISTER, registration(5), format="json")  # 12:50
+        assert response.status_code == 429
+        assert response.json()["code"] == "throttled"
+        assert int(response["Retry-After"]) == 10 * 60  # when the 12:00 one leaves the hour
+        assert not User.objects.filter(username="newbie5").exists()
+        # Another address registers; logins from this one have their own limits.
+        assert APIClient(REMOTE_ADDR="10.0.2.2").post(REGISTER, registration(6), format="json").status_code == 201
+        assert login(client, username="trainer").status_code == 200
+
+        clock.shift(dt.timedelta(minutes=10, seconds=-1))  # 12:59:59
+        response = client.post(REGISTER, registration(5), format="json")
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) == 1
+        clock.shift(dt.timedelta(seconds=1))  # 13:00: four left in the last hour
+        assert client.post(REGISTER, registration(5), format="json").status_code == 201
+        assert client.post(REGISTER, registration(7), format="json").status_code == 429
+    assert User.objects.filter(username__startswith="newbie").count() == 7
+
+
+def test_failed_registrations_count_too(trainer, settings):
+    """Otherwise the endpoint would answer "user_exists" to any number of probes."""
+    settings.ALLOW_REGISTRATION = True
+    client = APIClient(REMOTE_ADDR="10.0.2.3")
+    with time_machine.travel(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), tick=False):
+        for _ in range(5):
+            response = client.post(REGISTER, {**REGISTRATION, "email": "trainer@gym.com"}, format="json")
+            assert response.json()["code"] == "user_exists"
+        response = client.post(REGISTER, REGISTRATION, format="json")
+        assert response.status_code == 429
+        assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_registrations_from_one_address_create_at_most_five(gym, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    settings.ALLOW_REGISTRATION = True
+
+    def register(n):
+        try:
+            return APIClient(REMOTE_ADDR="10.0.2.9").post(REGISTER, registration(n), format="json").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(register, range(12)))
+    assert set(statuses) <= {201, 429}
+    assert 1 <= statuses.count(201) <= 5, statuses
+    assert User.objects.filter(username__startswith="newbie").count() == statuses.count(201)
