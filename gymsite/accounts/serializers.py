@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from gymsite.core.serializer_cache import CachedFieldsMixin
+
 from .models import APIToken, AuditEvent, Gym, User
 from .roles import Role
 
@@ -31,7 +33,10 @@ class GymSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class UserSerializer(serializers.ModelSerializer):
+# The user shapes on the hot path (/auth/me, which every client asks for, and the login
+# answer) build their fields once per class: they depend on the class only. Comments, not
+# docstrings: a serializer's docstring becomes its description in the OpenAPI schema.
+class UserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     gym = serializers.PrimaryKeyRelatedField(
         queryset=Gym.objects.all(), allow_null=True, required=False
     )
@@ -106,7 +111,7 @@ class LoginSerializer(serializers.Serializer):
         return attrs
 
 
-class LoginUserSerializer(serializers.ModelSerializer):
+class LoginUserSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "email", "full_name", "role", "gym", "is_active", "created_at"]
