@@ -150,3 +150,22 @@ def test_every_environment_variable_is_documented():
     readme = (ROOT / "README.md").read_text()
     assert not {n for n in names if not re.search(rf"^{n}=", env_example, re.M)}, ".env.example"
     assert not {n for n in names if f"`{n}`" not in readme}, "README configuration table"
+
+
+def test_embedded_broker_keeps_every_folder_under_var(tmp_path):
+    """kombu's filesystem transport defaults its control folder to ./control of the
+    working directory; the embedded broker keeps it under var/ with the queue."""
+    code = (
+        "from django.conf import settings; "
+        "print('\\n'.join(v for k, v in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() "
+        "if k.endswith('_folder') or k.startswith('data_folder')))"
+    )
+    result = run(
+        sys.executable, "-c", f"import django; django.setup(); {code}",
+        env={"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "gymsite.settings", "GYMSITE_VAR_DIR": str(tmp_path),
+             "REDIS_URL": "", "CELERY_BROKER_URL": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    folders = result.stdout.split()
+    assert len(folders) == 4, folders  # in, out, processed, control
+    assert all(folder.startswith(str(tmp_path)) for folder in folders), folders
