@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.core.serializer_cache import CachedFieldsMixin
+from gymsite.core.serializers import ReadOnlyBlankMixin
 from gymsite.core.timefmt import format_visit_time
 from members.serializers import MemberSerializer
 
@@ -11,7 +12,7 @@ from .models import Attendance
 from .selectors import WEEKDAYS, expected_leave_at
 
 
-class AttendanceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class AttendanceSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.ModelSerializer):
     """A check-in (granted or denied). The `*_display` fields are seed 002's "07:45 PM" in
     the gym's time zone, for front desks that show them as they are."""
 

@@ -75,7 +75,7 @@ class MembershipSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     member_name = serializers.CharField(source="member.full_name", read_only=True)
     pauses = PauseSerializer(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Membership
@@ -164,8 +164,8 @@ class PaymentSerializer(serializers.ModelSerializer):
     amount = AmountField(read_only=True)
     date = serializers.SerializerMethodField(help_text=_("The day of the payment in the gym's time zone."))
     currency = serializers.CharField(source="gym.currency", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Payment

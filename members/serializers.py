@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
 from gymsite.core.serializer_cache import CachedFieldsMixin
+from gymsite.core.serializers import ReadOnlyBlankMixin
 
 from .models import EDITABLE_FIELDS, Member, MemberStatus
 from .selectors import member_last_visit_display
@@ -44,7 +45,7 @@ class PhotoField(serializers.FileField):
             raise serializers.ValidationError(exc.messages, code=exc.code) from None
 
 
-class MemberSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+class MemberSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.ModelSerializer):
     """A member as every endpoint answers it. `gym` is {id, name}; `current_plan` and the
     period dates come from the membership summary that billing maintains."""
 

@@ -15,6 +15,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -105,7 +106,19 @@ def error_response(status_code: int, detail, code: str, errors=None, headers=Non
     return Response(body, status=status_code, headers=headers)
 
 
+def _render_errors_as_json(context) -> None:
+    """An error body is JSON, with its JSON content type, even from an endpoint that
+    negotiated another format (`?format=csv` on the CSV export): the schema documents every
+    error as application/json, and a client reads it as such."""
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is not None and renderer.format not in {"json", "api"}:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def exception_handler(exc, context):
+    _render_errors_as_json(context)
     if isinstance(exc, DomainError):
         headers = {}
         if isinstance(exc, Throttled):
