@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from gymsite.core.broker import filesystem_transport_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -186,21 +188,10 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        # Broadcast messages (worker control, pidbox) go to kombu's control folder, which
-        # otherwise defaults to ./control in whatever directory the process started in.
-        "control_folder": str(CELERY_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    filesystem_transport_options(CELERY_BROKER_DIR)
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"socket_connect_timeout": 2, "socket_timeout": 5}
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from aiosmtpd.controller import Controller
 
+from gymsite.core.broker import filesystem_transport_options
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
 STOP_SECONDS = 15
@@ -389,16 +391,7 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
 
         broker_url = redis_url or "filesystem://"
         broker_dir = var_dir / "broker"
-        transport_options = (
-            {
-                "data_folder_in": str(broker_dir / "queue"),
-                "data_folder_out": str(broker_dir / "queue"),
-                "processed_folder": str(broker_dir / "processed"),
-                "store_processed": False,
-            }
-            if not redis_url
-            else {}
-        )
+        transport_options = filesystem_transport_options(broker_dir) if not redis_url else {}
         site = Site(
             base_url=base_url,
             sink=sink,
