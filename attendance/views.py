@@ -106,7 +106,6 @@ class AttendanceViewSet(
     serializer_class = AttendanceSerializer
     filterset_class = AttendanceFilter
     ordering_fields = ["check_in_at", "local_date", "id"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "attendance.read",
         "retrieve": "attendance.read",

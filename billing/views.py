@@ -55,7 +55,6 @@ class PlanViewSet(GymScopedMixin, viewsets.ModelViewSet):
     serializer_class = PlanSerializer
     filterset_class = PlanFilter
     ordering_fields = ["name", "price", "created_at"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "plans.read",
         "active": "plans.read",
@@ -147,7 +146,6 @@ class MembershipViewSet(
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     ordering_fields = ["starts_on", "expires_on", "created_at"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "memberships.read",
         "retrieve": "memberships.read",
@@ -204,7 +202,6 @@ class PaymentViewSet(
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["paid_at", "amount"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "payments.read",
         "retrieve": "payments.read",

@@ -103,7 +103,6 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
     filterset_class = MemberFilter
     filter_backends = [DjangoFilterBackend, MemberOrderingFilter]
     ordering_fields = ["last_name", "created_at", "expires_on", "last_visit_at"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "members.read",
         "retrieve": "members.read",

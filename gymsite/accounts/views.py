@@ -145,7 +145,6 @@ class UserViewSet(
     serializer_class = UserSerializer
     filterset_class = UserFilter
     ordering_fields = ["id", "username", "created_at"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "users.manage",
         "retrieve": "users.manage",
@@ -302,7 +301,6 @@ class GymViewSet(viewsets.ModelViewSet):
     serializer_class = GymSerializer
     filterset_class = GymFilter
     ordering_fields = ["id", "name", "created_at"]
-    lookup_value_regex = r"\d+"
     permission_map = {
         "list": "gyms.read",
         "retrieve": "gyms.read",
@@ -362,6 +360,5 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     ordering_fields = ["at", "id"]
-    lookup_value_regex = r"\d+"
     permission_map = {"list": "audit.read", "retrieve": "audit.read"}
 
