@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gymsite.accounts.audit import Actor
+from gymsite.accounts.scoping import GymScopedMixin, get_visible, request_gyms
 from gymsite.core.errors import Invalid, NotFound
 from gymsite.core.localtime import local_today
-from gymsite.core.scoping import GymScopedMixin, get_visible, request_gyms
 from members.models import Member
 from members.serializers import MemberSerializer
 

@@ -5,7 +5,7 @@
 
 What it does, all in one run:
 - creates its own database (`gymsite_bench_checkin` on the DATABASE_URL server, dropped and
-  re-created), migrates it and enrols members with an active membership — each check-in
+  re-created), migrates it and enrolls members with an active membership — each check-in
   of the run is a different member, so every one is a real, granted first visit of the day;
 - floor: the check-in's statements sent straight to PostgreSQL with psycopg from 1, 8 and
   32 threads (one connection each), a transaction per check-in, in two variants: the bare

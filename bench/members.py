@@ -1,4 +1,4 @@
-"""Members benchmark: list, search and enrol with 100,000 members.
+"""Members benchmark: list, search and enroll with 100,000 members.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.members
 
@@ -10,12 +10,12 @@ filters, serializers and the JSON renderer, but no HTTP server or socket):
 - list:   GET /api/v1/members/?limit=50  (first page, default ordering)
 - search: GET /api/v1/members/?search=<term>&limit=50  (terms of 3 to 8 characters taken
   from names, phones, documents and emails of loaded rows, and a few that match nothing)
-- enrol:  POST /api/v1/members/ with a plan and a cash payment (member + membership +
+- enroll:  POST /api/v1/members/ with a plan and a cash payment (member + membership +
   payment + audit events in one transaction)
 
 Beside each, the floor: the same SQL in the same run without Django on top. For list and
 search, the exact statements the request ran (captured once per term) replayed through a
-bare cursor; for enrol, the INSERTs of the member, membership, payment and audit rows in
+bare cursor; for enroll, the INSERTs of the member, membership, payment and audit rows in
 one transaction. It prints median and p95 in milliseconds and a markdown block for
 bench/README.md.
 """
@@ -209,7 +209,7 @@ def replay(statements: list[str]) -> float:
         return (time.perf_counter() - started) * 1000
 
 
-def enrol_floor(gym, plan, i: int) -> float:
+def enroll_floor(gym, plan, i: int) -> float:
     """INSERT member, membership, payment and four audit rows in one transaction."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -240,7 +240,7 @@ def enrol_floor(gym, plan, i: int) -> float:
                 "notes, is_void, void_reason) VALUES (%s, %s, %s, %s, %s, 'cash', %s, '', false, '')",
                 [gym.pk, member_id, f"Floor Row {i}", membership_id, plan.price, now],
             )
-            for action in ("member.enrolled", "membership.created", "payment.recorded"):
+            for action in ("member.enrollled", "membership.created", "payment.recorded"):
                 raw.execute(
                     "INSERT INTO accounts_auditevent (at, actor_type, actor_label, gym_id, action, target_type, "
                     "target_id, data) VALUES (%s, 'system', 'bench', %s, %s, '', %s, '{}')",
@@ -325,28 +325,28 @@ def main(argv=None) -> int:
             search_api.append(elapsed)
             search_floor.append(replay(statements))
 
-        enrol_api, enrol_floor_ms = [], []
+        enroll_api, enroll_floor_ms = [], []
         for i in range(n):
             body = {
                 "first_name": "Bench",
-                "last_name": f"Enrol {i}",
+                "last_name": f"Enroll {i}",
                 "phone": f"57{i:08d}",
-                "document_id": f"ENROL{i:07d}",
+                "document_id": f"ENROLL{i:07d}",
                 "gender": "other",
                 "plan": plans[0].pk,
                 "method": "cash",
             }
             started = time.perf_counter()
             response = client.post("/api/v1/members/", body, format="json")
-            enrol_api.append((time.perf_counter() - started) * 1000)
+            enroll_api.append((time.perf_counter() - started) * 1000)
             if response.status_code != 201:
-                raise SystemExit(f"enrol → {response.status_code}: {response.content[:300]!r}")
-            enrol_floor_ms.append(enrol_floor(gym, plans[0], i))
+                raise SystemExit(f"enroll → {response.status_code}: {response.content[:300]!r}")
+            enroll_floor_ms.append(enroll_floor(gym, plans[0], i))
 
         rows = [
             summarize("list (first page of 50)", list_api, list_floor),
             summarize("search (?search=, 50 per page)", search_api, search_floor),
-            summarize("enrol (member + membership + payment)", enrol_api, enrol_floor_ms),
+            summarize("enroll (member + membership + payment)", enroll_api, enroll_floor_ms),
         ]
     finally:
         connection.close()

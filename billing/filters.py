@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from gymsite.accounts.scoping import request_gyms
 from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
-from gymsite.core.scoping import request_gyms
 
 from .models import Membership, Payment, PaymentMethod, Plan
 from .selectors import local_datetime_range_q, memberships_current_or_upcoming

@@ -141,10 +141,10 @@ class PauseRequestSerializer(serializers.Serializer):
         return fields
 
 
-# --- Enrolment (members' create, extended) ---------------------------------------------
+# --- Enrollment (members' create, extended) ---------------------------------------------
 
 
-class MemberEnrolSerializer(MemberWriteSerializer, PaymentTermsMixin):
+class MemberEnrollSerializer(MemberWriteSerializer, PaymentTermsMixin):
     """POST /members/: the member's fields plus an optional first membership and payment."""
 
     plan = serializers.IntegerField(

@@ -1,5 +1,5 @@
 """Billing routes. `members` is routed here (billing's subclass of members' viewset adds
-enrolment with a plan, renew, pause, resume and a member's memberships); members/urls.py
+enrollment with a plan, renew, pause, resume and a member's memberships); members/urls.py
 registers nothing at that prefix."""
 
 from gymsite.core.routers import OptionalSlashRouter

@@ -1,4 +1,4 @@
-"""Billing REST API: plans, memberships, payments, and the member lifecycle (enrol with a
+"""Billing REST API: plans, memberships, payments, and the member lifecycle (enroll with a
 plan, renew, pause, resume, a member's memberships) on top of members' viewset."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
+from gymsite.accounts.scoping import GymScopedMixin, get_visible, gym_for_write, request_gyms
 from gymsite.core.errors import Invalid
-from gymsite.core.scoping import GymScopedMixin, get_visible, gym_for_write, request_gyms
 from members.models import Member
 from members.serializers import MemberSerializer
 from members.views import MemberViewSet
@@ -21,7 +21,7 @@ from . import selectors, services
 from .filters import MembershipFilter, PaymentFilter, PlanFilter
 from .models import Membership, Payment, Plan
 from .serializers import (
-    MemberEnrolSerializer,
+    MemberEnrollSerializer,
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -278,16 +278,16 @@ class MemberPurchaseSerializer(MemberSerializer):
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Enrol a member (optionally with a plan and a payment)",
-        request=MemberEnrolSerializer,
+        summary="Enroll a member (optionally with a plan and a payment)",
+        request=MemberEnrollSerializer,
         responses={201: MemberSerializer},
     ),
 )
 class MemberLifecycleViewSet(MemberViewSet):
-    """Members' API plus billing's part of a member's life: enrolment with a plan and a
+    """Members' API plus billing's part of a member's life: enrollment with a plan and a
     payment (one transaction), renewal, pause, resume and the member's memberships."""
 
-    write_serializer_class = MemberEnrolSerializer
+    write_serializer_class = MemberEnrollSerializer
     permission_map = {
         **MemberViewSet.permission_map,
         "renew": "memberships.renew",
@@ -305,15 +305,15 @@ class MemberLifecycleViewSet(MemberViewSet):
     def create_member(self, serializer) -> Member:
         data = dict(serializer.validated_data)
         gym = gym_for_write(self.request.user, data.pop("gym", None))
-        enrolment = {key: data.pop(key, None) for key in ("plan", "amount", "method", "starts_on")}
-        return services.member_enrol(
+        enrollment = {key: data.pop(key, None) for key in ("plan", "amount", "method", "starts_on")}
+        return services.member_enroll(
             actor=Actor.from_request(self.request),
             gym=gym,
             member_data=data,
-            plan_id=enrolment["plan"],
-            amount=enrolment["amount"],
-            method=enrolment["method"],
-            starts_on=enrolment["starts_on"],
+            plan_id=enrollment["plan"],
+            amount=enrollment["amount"],
+            method=enrollment["method"],
+            starts_on=enrollment["starts_on"],
         )
 
     def _purchase_response(self, purchase: services.Purchase) -> Response:

@@ -236,7 +236,7 @@ REST_FRAMEWORK = {
         "gymsite.accounts.authentication.APITokenAuthentication",
         "gymsite.accounts.authentication.ActiveUserJWTAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["gymsite.core.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["gymsite.accounts.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "gymsite.core.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -107,7 +107,7 @@ class MemberSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.ModelS
 
 class MemberWriteSerializer(serializers.ModelSerializer):
     """What POST, PUT and PATCH accept (JSON or multipart). Billing subclasses it to add
-    the enrolment fields (plan, amount, method, starts_on)."""
+    the enrollment fields (plan, amount, method, starts_on)."""
 
     gym = serializers.PrimaryKeyRelatedField(
         queryset=Gym.objects.all(),

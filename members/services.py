@@ -1,7 +1,7 @@
 """Writes on members. Keyword-only, typed, atomic, raising domain errors (DESIGN.md).
 
 Billing calls `member_lock` and `member_membership_summary_set` (the summary fields are
-billing's to maintain) and may call `member_create` inside its enrolment transaction.
+billing's to maintain) and may call `member_create` inside its enrollment transaction.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def member_create(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Member:
     _save_unique(member)
     audit_record(
         actor=actor,
-        action="member.enrolled",
+        action="member.enrollled",
         target=member,
         data={"name": member.full_name},
     )

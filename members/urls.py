@@ -1,6 +1,6 @@
 """Member routes.
 
-Billing subclasses `MemberViewSet` (enrolment with a plan, renew, pause, memberships) and
+Billing subclasses `MemberViewSet` (enrollment with a plan, renew, pause, memberships) and
 registers the subclass at the `members` prefix in billing/urls.py, so this file registers
 nothing at `members` (the first include in gymsite/urls.py would win and hide billing's
 actions).

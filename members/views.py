@@ -1,6 +1,6 @@
-"""The member REST API. Billing subclasses `MemberViewSet` (enrolment with a plan, renew,
+"""The member REST API. Billing subclasses `MemberViewSet` (enrollment with a plan, renew,
 pause, memberships) and routes the subclass at `members`; keep this class easy to extend:
-`create_member` is the enrolment hook and `write_serializer_class` the input shape."""
+`create_member` is the enrollment hook and `write_serializer_class` the input shape."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import Gym
+from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 from gymsite.core.csvsafe import csv_streaming_response
 from gymsite.core.errors import Conflict, Invalid, NotFound
-from gymsite.core.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 
 from . import services
 from .filters import MemberFilter, MemberOrderingFilter
@@ -90,7 +90,7 @@ class CSVRenderer(BaseRenderer):
     list=extend_schema(summary="List members"),
     retrieve=extend_schema(summary="A member"),
     create=extend_schema(
-        summary="Enrol a member", request=MemberWriteSerializer, responses={201: MemberSerializer}
+        summary="Enroll a member", request=MemberWriteSerializer, responses={201: MemberSerializer}
     ),
     update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
     partial_update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
@@ -136,7 +136,7 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         serializer.instance = self.create_member(serializer)
 
     def create_member(self, serializer) -> Member:
-        """The enrolment hook: billing overrides it to add the plan and the payment."""
+        """The enrollment hook: billing overrides it to add the plan and the payment."""
         data = dict(serializer.validated_data)
         gym = gym_for_write(self.request.user, data.pop("gym", None))
         return services.member_create(actor=Actor.from_request(self.request), gym=gym, data=data)

@@ -2,7 +2,7 @@
 anonymous, admin, trainer, receptionist, mechanic.
 
 Expectations come from the same table the code uses (gymsite.accounts.roles.PERMISSIONS)
-and the permission each view declares (gymsite.core.permissions.view_permission):
+and the permission each view declares (gymsite.accounts.permissions.view_permission):
 anonymous → 401; a role without the permission → 403; a role with it → neither 401 nor
 403, and never a 5xx. Public views (only AllowAny) must not answer 401/403 to anyone.
 
@@ -22,8 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.regex_helper import normalize
 from rest_framework.permissions import AllowAny
 
+from gymsite.accounts.permissions import RolePermission, view_permission
 from gymsite.accounts.roles import PERMISSIONS, Role, role_can
-from gymsite.core.permissions import RolePermission, view_permission
 from tests import matrix
 from tests.conftest import client_for
 

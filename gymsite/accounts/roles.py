@@ -1,7 +1,7 @@
 """The roles table of DESIGN.md, in one place.
 
 Views declare the permission each action needs (`permission_map` or
-`required_permission`); `gymsite.core.permissions.RolePermission` checks it against this
+`required_permission`); `gymsite.accounts.permissions.RolePermission` checks it against this
 table, and the permission-matrix test reads the same table to know what to expect.
 """
 

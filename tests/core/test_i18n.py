@@ -245,23 +245,23 @@ def test_check_in_granted_and_then_refused_as_a_repeat_in_spanish(receptionist_c
     assert missing.json()["detail"] == "Miembro no encontrado."
 
 
-def enrolment(**extra):
+def enrollment(**extra):
     return {"first_name": "Ana", "last_name": "López", "phone": "5550001", "gender": "female", **extra}
 
 
-def test_enrolment_errors_in_spanish(receptionist_client, gym):
+def test_enrollment_errors_in_spanish(receptionist_client, gym):
     inactive = PlanFactory(gym=gym, name="Anual", is_active=False)
     cases = [
         ({"plan": 999999, "method": "cash"}, "plan_not_found", "Plan no encontrado."),
         ({"plan": inactive.pk, "method": "cash"}, "plan_inactive", "Este plan no está activo."),
     ]
     for extra, code, detail in cases:
-        response = receptionist_client.post("/api/v1/members/", enrolment(**extra), format="json", **ES)
+        response = receptionist_client.post("/api/v1/members/", enrollment(**extra), format="json", **ES)
         assert response.status_code == 400, response.content
         assert (response.json()["code"], response.json()["detail"]) == (code, detail)
     plan = PlanFactory(gym=gym, name="Mensual")
     response = receptionist_client.post(
-        "/api/v1/members/", enrolment(plan=plan.pk, method="cash", amount="0"), format="json", **ES
+        "/api/v1/members/", enrollment(plan=plan.pk, method="cash", amount="0"), format="json", **ES
     )
     assert response.status_code == 400
     assert response.json()["code"] == "amount_not_positive"
@@ -280,7 +280,7 @@ def test_plan_in_use_conflict_in_spanish(admin_client, gym):
 def test_member_validation_errors_in_spanish(receptionist_client, gym):
     future = (date.today() + timedelta(days=30)).isoformat()
     response = receptionist_client.post(
-        "/api/v1/members/", enrolment(birth_date=future, gender="robot"), format="json", **ES
+        "/api/v1/members/", enrollment(birth_date=future, gender="robot"), format="json", **ES
     )
     assert response.status_code == 400, response.content
     body = response.json()
@@ -290,7 +290,7 @@ def test_member_validation_errors_in_spanish(receptionist_client, gym):
 
     MemberFactory(gym=gym, email="ana@example.com")
     response = receptionist_client.post(
-        "/api/v1/members/", enrolment(email="ANA@example.com"), format="json", **ES
+        "/api/v1/members/", enrollment(email="ANA@example.com"), format="json", **ES
     )
     assert response.status_code == 400, response.content
     assert response.json()["detail"] == "Un miembro de este gimnasio ya tiene estos datos."

@@ -1,4 +1,4 @@
-"""A day at the front desk, through the HTTP API of a running daphne: enrol, check in,
+"""A day at the front desk, through the HTTP API of a running daphne: enroll, check in,
 renew, pause, resume, void, and what another gym's staff may not see."""
 
 from datetime import datetime, timedelta
@@ -46,7 +46,7 @@ def test_front_desk_journey(site, admin, trainer):
     gym_id = me.json()["gym"]
     today = gym_today(admin, gym_id)
 
-    # --- active plans, enrolment with the monthly plan paid in cash
+    # --- active plans, enrollment with the monthly plan paid in cash
     plans = desk.get("plans/active")
     assert plans.status_code == 200, plans.text
     by_name = {plan["name"]: plan for plan in plans.json()["results"]}
@@ -55,7 +55,7 @@ def test_front_desk_journey(site, admin, trainer):
     assert monthly["is_active"] is True
     assert (monthly["price"], monthly["currency"]) == ("500.00", "MXN")
 
-    enrolled = desk.post(
+    enrollled = desk.post(
         "members",
         json={
             "first_name": "Elena",
@@ -65,8 +65,8 @@ def test_front_desk_journey(site, admin, trainer):
             "method": "cash",
         },
     )
-    assert enrolled.status_code == 201, enrolled.text
-    member = enrolled.json()
+    assert enrollled.status_code == 201, enrollled.text
+    member = enrollled.json()
     member_id = member["id"]
     expires_on = today + relativedelta(months=1)
     assert member["status"] == "active"

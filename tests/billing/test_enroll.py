@@ -18,7 +18,7 @@ def person(**extra):
     return {"first_name": "Bob", "last_name": "Member", "phone": "+1234567894", "gender": "male", **extra}
 
 
-def test_enrol_without_a_plan_is_pending(receptionist_client):
+def test_enroll_without_a_plan_is_pending(receptionist_client):
     response = receptionist_client.post(MEMBERS, person(), format="json")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -27,7 +27,7 @@ def test_enrol_without_a_plan_is_pending(receptionist_client):
     assert not Membership.objects.exists() and not Payment.objects.exists()
 
 
-def test_enrol_with_a_plan_makes_member_membership_and_payment(receptionist_client, receptionist, monthly, frozen):
+def test_enroll_with_a_plan_makes_member_membership_and_payment(receptionist_client, receptionist, monthly, frozen):
     frozen(2026, 1, 1)
     response = receptionist_client.post(
         MEMBERS, person(plan=monthly.pk, amount="450.00", method="cash"), format="json"
@@ -47,16 +47,16 @@ def test_enrol_with_a_plan_makes_member_membership_and_payment(receptionist_clie
     assert payment.amount == Decimal("450.00") and payment.method == "cash"
     assert payment.membership == membership and payment.member_name == "Bob Member"
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"member.enrolled", "membership.created", "payment.recorded"} <= actions
+    assert {"member.enrollled", "membership.created", "payment.recorded"} <= actions
 
 
-def test_enrol_amount_defaults_to_the_plan_price(trainer_client, monthly):
+def test_enroll_amount_defaults_to_the_plan_price(trainer_client, monthly):
     response = trainer_client.post(MEMBERS, person(plan=monthly.pk, method="card"), format="json")
     assert response.status_code == 201
     assert Payment.objects.get().amount == Decimal("500.00")
 
 
-def test_enrol_with_a_future_start_is_pending_until_then(admin_client, gym, monthly, frozen):
+def test_enroll_with_a_future_start_is_pending_until_then(admin_client, gym, monthly, frozen):
     frozen(2026, 3, 10)
     response = admin_client.post(
         MEMBERS, person(gym=gym.pk, plan=monthly.pk, method="transfer", starts_on="2026-03-15"), format="json"
@@ -80,7 +80,7 @@ def test_enrol_with_a_future_start_is_pending_until_then(admin_client, gym, mont
         ({"amount": "100.00", "method": "cash"}, "plan_required"),
     ],
 )
-def test_bad_enrolment_is_400_and_creates_nothing(receptionist_client, gym, monthly, foreign_plan, extra, code):
+def test_bad_enrollment_is_400_and_creates_nothing(receptionist_client, gym, monthly, foreign_plan, extra, code):
     plans = {"monthly": monthly.pk, "foreign": foreign_plan.pk, "inactive": PlanFactory(gym=gym, is_active=False).pk}
     if isinstance(extra.get("plan"), str):
         extra = {**extra, "plan": plans[extra["plan"]]}
@@ -108,7 +108,7 @@ def test_failure_after_the_member_is_written_rolls_everything_back(receptionist_
     assert not Member.objects.exists() and not Membership.objects.exists()
 
 
-def test_patch_member_does_not_take_enrolment_fields(trainer_client, gym, monthly):
+def test_patch_member_does_not_take_enrollment_fields(trainer_client, gym, monthly):
     member = Member.objects.create(gym=gym, first_name="A")
     response = trainer_client.patch(f"{MEMBERS}{member.pk}", {"first_name": "B", "plan": monthly.pk}, format="json")
     assert response.status_code == 200

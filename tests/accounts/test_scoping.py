@@ -1,4 +1,4 @@
-"""gymsite.core.scoping: the one gym-scoping mechanism every app uses."""
+"""gymsite.accounts.scoping: the one gym-scoping mechanism every app uses."""
 
 import pytest
 from rest_framework import generics, serializers
@@ -6,14 +6,14 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from gymsite.accounts.models import User
 from gymsite.accounts.roles import Role
-from gymsite.core.errors import Invalid, NotFound
-from gymsite.core.scoping import (
+from gymsite.accounts.scoping import (
     GymScopedMixin,
     gym_for_write,
     parse_gym_param,
     scope_to_gym,
     user_can_see_gym,
 )
+from gymsite.core.errors import Invalid, NotFound
 from tests.factories import GymFactory, MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

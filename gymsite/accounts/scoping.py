@@ -9,11 +9,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from gymsite.accounts.models import Gym
+from gymsite.core.errors import Invalid, NotFound
+from gymsite.core.ids import MAX_ID
 
-from .errors import Invalid, NotFound
-
-MAX_ID = 2**63 - 1  # BigAutoField
+from .models import Gym
 
 
 def parse_gym_param(value) -> int | None:

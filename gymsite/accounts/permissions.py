@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from gymsite.accounts.roles import role_can
+from .roles import role_can
 
 
 def view_permission(view, request) -> str | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gymsite.core.scoping import get_visible, visible_gyms
+from gymsite.accounts.scoping import get_visible, visible_gyms
 from members.models import Member
 from tests.factories import MemberFactory
 
