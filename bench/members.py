@@ -240,7 +240,7 @@ def enroll_floor(gym, plan, i: int) -> float:
                 "notes, is_void, void_reason) VALUES (%s, %s, %s, %s, %s, 'cash', %s, '', false, '')",
                 [gym.pk, member_id, f"Floor Row {i}", membership_id, plan.price, now],
             )
-            for action in ("member.enrollled", "membership.created", "payment.recorded"):
+            for action in ("member.enrolled", "membership.created", "payment.recorded"):
                 raw.execute(
                     "INSERT INTO accounts_auditevent (at, actor_type, actor_label, gym_id, action, target_type, "
                     "target_id, data) VALUES (%s, 'system', 'bench', %s, %s, '', %s, '{}')",

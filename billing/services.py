@@ -517,7 +517,7 @@ def member_enroll(
             "plan_required",
             errors={"plan": [_("This field is required with amount, method or starts_on.")]},
         )
-    # member_create writes the "member.enrollled" audit event; the period and the payment
+    # member_create writes the "member.enrolled" audit event; the period and the payment
     # add their own.
     member = member_services.member_create(actor=actor, gym=gym, data=member_data)
     if plan is not None:
@@ -812,7 +812,7 @@ def expiry_reminder_candidates(*, gym: Gym, today: date) -> list[tuple[str, Memb
       first day not covered until seven days after the last covered one) and no expired
       reminder was sent yet.
     Windows rather than exact days, so a day the daily task misses (worker down) is caught
-    up by the next run, and a member enrollled with fewer than N days left is still told;
+    up by the next run, and a member enrolled with fewer than N days left is still told;
     the reminder rows keep it to once per membership and kind. Nobody is reminded on the
     expiry day itself (still covered, and past the upcoming window). Only the period that
     ends the member's coverage counts (a member who already renewed is not reminded), only

@@ -151,7 +151,7 @@ def member_create(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Member:
     _save_unique(member)
     audit_record(
         actor=actor,
-        action="member.enrollled",
+        action="member.enrolled",
         target=member,
         data={"name": member.full_name},
     )

@@ -47,7 +47,7 @@ def test_enroll_with_a_plan_makes_member_membership_and_payment(receptionist_cli
     assert payment.amount == Decimal("450.00") and payment.method == "cash"
     assert payment.membership == membership and payment.member_name == "Bob Member"
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"member.enrollled", "membership.created", "payment.recorded"} <= actions
+    assert {"member.enrolled", "membership.created", "payment.recorded"} <= actions
 
 
 def test_enroll_amount_defaults_to_the_plan_price(trainer_client, monthly):

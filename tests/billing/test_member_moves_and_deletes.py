@@ -60,13 +60,13 @@ def test_a_member_whose_memberships_are_over_moves_and_starts_afresh(
 
 def test_deleting_an_enrolled_member_keeps_their_payments_in_the_books(admin_client, gym, monthly, frozen):
     frozen(2026, 3, 10)
-    enrollled = admin_client.post(
+    enrolled = admin_client.post(
         "/api/v1/members/",
         {"first_name": "Eva", "last_name": "Luna", "plan": monthly.pk, "amount": "500.00", "method": "cash"},
         format="json",
     )
-    assert enrollled.status_code == 201
-    member_id = enrollled.json()["id"]
+    assert enrolled.status_code == 201
+    member_id = enrolled.json()["id"]
     assert admin_client.delete(f"/api/v1/members/{member_id}").status_code == 204
 
     assert not Member.objects.filter(pk=member_id).exists()

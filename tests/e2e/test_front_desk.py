@@ -55,7 +55,7 @@ def test_front_desk_journey(site, admin, trainer):
     assert monthly["is_active"] is True
     assert (monthly["price"], monthly["currency"]) == ("500.00", "MXN")
 
-    enrollled = desk.post(
+    enrolled = desk.post(
         "members",
         json={
             "first_name": "Elena",
@@ -65,8 +65,8 @@ def test_front_desk_journey(site, admin, trainer):
             "method": "cash",
         },
     )
-    assert enrollled.status_code == 201, enrollled.text
-    member = enrollled.json()
+    assert enrolled.status_code == 201, enrolled.text
+    member = enrolled.json()
     member_id = member["id"]
     expires_on = today + relativedelta(months=1)
     assert member["status"] == "active"

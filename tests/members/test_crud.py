@@ -46,7 +46,7 @@ def test_plain_create_is_pending_and_answers_the_full_member(receptionist_client
     assert body["last_visit_display"] == "--:--"
     assert body["gym"] == {"id": gym.pk, "name": gym.name}
     assert body["photo"] is None
-    event = AuditEvent.objects.get(action="member.enrollled")
+    event = AuditEvent.objects.get(action="member.enrolled")
     assert event.target_id == str(member.pk)
     assert event.gym_id == gym.pk
     assert event.data["name"] == "Ana López"
@@ -69,7 +69,7 @@ def test_bad_input_is_400_with_field_errors_and_creates_nothing(receptionist_cli
     assert body["code"] == "invalid"
     assert field in body["errors"]
     assert not Member.objects.exists()
-    assert not AuditEvent.objects.filter(action="member.enrollled").exists()
+    assert not AuditEvent.objects.filter(action="member.enrolled").exists()
 
 
 def test_email_and_document_are_unique_within_the_gym_only(receptionist_client, gym, other_gym):
