@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from gymsite.accounts.audit import Actor
+from gymsite.accounts.admin_mixins import ServiceAdminMixin
 
 from . import services
 from .models import Attendance
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Owners read check-ins here; times are corrected through the API (or its services),
     which keep the gym-local date, the one-visit-a-day rule and the member's last visit
     in step, so the admin edits notes only and deletes through the service."""
@@ -50,22 +50,15 @@ class AttendanceAdmin(admin.ModelAdmin):
     ]
     fields = [*readonly_fields[:10], "notes", "created_at", "updated_at"]
     show_full_result_count = False
+    service_fields = services.EDITABLE_FIELDS
+    delete_order = ("member_id", "pk")  # members locked in id order, as every multi-row lock
 
     def has_add_permission(self, request):
         return False
 
-    def save_model(self, request, obj, form, change):
-        # Notes are the one editable field; the service audits the change.
-        if "notes" in form.changed_data:
-            services.attendance_update(
-                attendance=obj, actor=Actor.from_request(request), data={"notes": form.cleaned_data["notes"]}
-            )
+    def service_update(self, *, actor, obj, changes):
+        # Notes are the one field of the form; the service audits the change.
+        return services.attendance_update(actor=actor, attendance=obj, changes=changes)
 
-    def delete_model(self, request, obj):
-        services.attendance_delete(attendance=obj, actor=Actor.from_request(request))
-
-    def delete_queryset(self, request, queryset):
-        actor = Actor.from_request(request)
-        # Members locked in id order, as every multi-row lock is taken.
-        for obj in queryset.order_by("member_id", "pk"):
-            services.attendance_delete(attendance=obj, actor=actor)
+    def service_delete(self, *, actor, obj):
+        services.attendance_delete(actor=actor, attendance=obj)

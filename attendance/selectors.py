@@ -12,8 +12,9 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
+from gymsite.accounts.gymtime import gym_todays
 from gymsite.accounts.models import Gym
-from gymsite.core.localtime import local_date, local_today
+from gymsite.core.localtime import local_date
 from gymsite.core.timefmt import format_visit_time
 from members.models import Member
 
@@ -62,7 +63,7 @@ def member_summary(*, member: Member, now: datetime | None = None) -> dict:
     """Seed 001's attendance summary for one member, in their gym's time zone."""
     now = now or timezone.now()
     tz = member.gym.tz
-    today = local_today(tz, now)
+    today = member.local_today(now)
     member_visits = visits().filter(member=member)
     totals = member_visits.aggregate(
         total=Count("id"),
@@ -103,11 +104,13 @@ def occupancy(*, gyms: list[Gym], now: datetime | None = None) -> dict:
     """Members inside now, per gym: granted today (gym-local), not checked out, and — for
     those who never check out — still within the gym's default stay."""
     now = now or timezone.now()
+    todays = gym_todays(gyms, now)
     inside = Q(pk__in=[])
     for gym in gyms:
+        # One branch per gym, not per time zone: each gym has its own default stay.
         inside |= Q(
             gym_id=gym.pk,
-            local_date=local_today(gym.tz, now),
+            local_date=todays[gym.pk],
             check_in_at__lte=now,
             check_in_at__gt=now - timedelta(minutes=gym.default_stay_minutes),
         )

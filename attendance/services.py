@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.roles import role_can
 from gymsite.core import localtime
+from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
 from members.services import member_lock
@@ -62,20 +63,27 @@ class CheckInDecision:
         return denial_error(self.reason, attendance_id=self.attendance.pk if self.attendance else None)
 
 
+# What each membership status on the day means at the door (seed 002). The status is the
+# member's one rule (`Member.status_on`, twin of the SQL `member_status_q`).
+REFUSAL_BY_STATUS: dict[str, str | None] = {
+    MemberStatus.ACTIVE: None,
+    MemberStatus.PENDING: DenialReason.NO_MEMBERSHIP,
+    MemberStatus.PAUSED: DenialReason.MEMBERSHIP_PAUSED,
+    MemberStatus.EXPIRED: DenialReason.MEMBERSHIP_EXPIRED,
+}
+
+
 def check_in_refusal(member: Member, day: date) -> str | None:
     """Seed 002's membership rules for `day` (gym-local), in their order; None to let in.
-    The order matters: an inactive member whose membership also expired is refused as
-    inactive, a paused one whose period also ended as paused."""
+    An inactive member is refused as inactive whatever their membership; otherwise the
+    member's status on the day decides, except that a pause running past the end of the
+    period is refused as paused, not expired."""
     if not member.is_active:
         return DenialReason.MEMBER_INACTIVE
     status = member.status_on(day)
-    if status == MemberStatus.PENDING:
-        return DenialReason.NO_MEMBERSHIP
-    if member.paused_from and member.paused_until and member.paused_from <= day <= member.paused_until:
+    if status == MemberStatus.EXPIRED and member.paused_on(day):
         return DenialReason.MEMBERSHIP_PAUSED
-    if status == MemberStatus.EXPIRED:
-        return DenialReason.MEMBERSHIP_EXPIRED
-    return None
+    return REFUSAL_BY_STATUS[status]
 
 
 def _check_time(value: datetime, field: str, now: datetime) -> None:
@@ -318,55 +326,46 @@ EDITABLE_FIELDS = ("check_in_at", "check_out_at", "notes")
 
 
 @transaction.atomic
-def attendance_update(*, attendance: Attendance, actor: Actor, data: dict[str, Any]) -> Attendance:
-    """Correct a visit's times or notes. `local_date` follows `check_in_at`; moving a visit
-    onto a day that already has one is refused like a second check-in."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+def attendance_update(*, actor: Actor, attendance: Attendance, changes: dict[str, Any]) -> Attendance:
+    """Correct a visit's times or notes (EDITABLE_FIELDS; any other key is a 400
+    `field_not_editable`). `local_date` follows `check_in_at`. A granted visit moved to
+    another day must pass the check-in's rules on that day: the membership rules (403, as
+    a staff entry for that day would be refused) and one visit a day (400)."""
+    check_editable(changes, EDITABLE_FIELDS)
     now = timezone.now()
     # Lock order as in check-in: the member, then the row.
-    _lock_member(attendance.member_id, None)
+    member = _lock_member(attendance.member_id, None)
     row = _lock_attendance(attendance.pk)
-    check_in_at = data.get("check_in_at", row.check_in_at)
-    check_out_at = data.get("check_out_at", row.check_out_at)
-    if "check_in_at" in data:
+    check_in_at = changes.get("check_in_at", row.check_in_at)
+    check_out_at = changes.get("check_out_at", row.check_out_at)
+    if "check_in_at" in changes:
         _check_time(check_in_at, "check_in_at", now)
-    if "check_out_at" in data and check_out_at is not None:
+    if "check_out_at" in changes and check_out_at is not None:
         _check_time(check_out_at, "check_out_at", now)
     _check_out_not_before_in(check_in_at, check_out_at)
     local_date = localtime.local_date(check_in_at, row.gym.tz)
-    if row.is_granted and local_date != row.local_date and _has_visit_on(
-        row.member_id, local_date, exclude_pk=row.pk
-    ):
-        raise denial_error(DenialReason.ALREADY_CHECKED_IN)
+    if row.is_granted and local_date != row.local_date:
+        reason = check_in_refusal(member, local_date)
+        if reason is None and _has_visit_on(row.member_id, local_date, exclude_pk=row.pk):
+            reason = DenialReason.ALREADY_CHECKED_IN
+        if reason is not None:
+            raise denial_error(reason)
 
-    changes: dict[str, list] = {}
-    new_values = {
-        "check_in_at": check_in_at,
-        "check_out_at": check_out_at,
-        "local_date": local_date,
-        "notes": data.get("notes", row.notes),
-    }
-    for field, value in new_values.items():
-        old = getattr(row, field)
-        if old != value:
-            changes[field] = [_jsonable(old), _jsonable(value)]
-            setattr(row, field, value)
-    if not changes:
+    changed = apply_changes(row, {**changes, "local_date": local_date})
+    if not changed:
         return row
     try:
         with transaction.atomic():
-            row.save(update_fields=[*changes, "updated_at"])
+            row.save(update_fields=[*changed, "updated_at"])
     except IntegrityError:
         raise denial_error(DenialReason.ALREADY_CHECKED_IN)
-    if row.is_granted and "check_in_at" in changes:
+    if row.is_granted and "check_in_at" in changed:
         _refresh_last_visit(row.member_id)
     audit_record(
         actor=actor,
         action="attendance.changed",
         target=row,
-        data={"member_id": row.member_id, "changes": changes},
+        data={"member_id": row.member_id, "changes": changed},
     )
     return row
 
@@ -391,8 +390,3 @@ def attendance_delete(*, attendance: Attendance, actor: Actor) -> None:
     if row.is_granted:
         _refresh_last_visit(row.member_id)
 
-
-def _jsonable(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value

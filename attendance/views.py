@@ -146,7 +146,7 @@ class AttendanceViewSet(
         serializer = AttendanceUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.attendance_update(
-            attendance=attendance, actor=Actor.from_request(request), data=serializer.validated_data
+            attendance=attendance, actor=Actor.from_request(request), changes=dict(serializer.validated_data)
         )
         return Response(AttendanceSerializer(self.get_queryset().get(pk=attendance.pk)).data)
 

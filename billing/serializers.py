@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.localtime import local_date
 from members.serializers import MemberWriteSerializer
 
@@ -233,11 +234,6 @@ class PlanTotalSerializer(serializers.Serializer):
     plan_name = serializers.CharField()
     total = AmountField()
     count = serializers.IntegerField()
-
-
-class GymRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class GymSummarySerializer(serializers.Serializer):

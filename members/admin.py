@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gymsite.accounts.audit import Actor
+from gymsite.accounts.admin_mixins import ServiceAdminMixin
 from gymsite.core.errors import DomainError
 
 from . import services
@@ -53,11 +53,12 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Edits go through the same services as the API (uniqueness, audit). The membership
     summary is billing's and last_visit_at attendance's: read-only here."""
 
     form = MemberAdminForm
+    service_fields = EDITABLE_FIELDS
     list_display = [
         "full_name",
         "gym",
@@ -87,24 +88,14 @@ class MemberAdmin(admin.ModelAdmin):
     def status_display(self, member: Member) -> str:
         return MemberStatus(member.status).label
 
-    def save_model(self, request, obj, form, change):
-        actor = Actor(user=request.user)
-        data = {}
-        for name in form.changed_data:
-            if name in EDITABLE_FIELDS:
-                value = form.cleaned_data[name]
-                data[name] = None if (name == "photo" and not value) else value
-        if change:
-            saved = services.member_update(actor=actor, member=obj, data=data)
-        else:
-            gym = data.pop("gym", None) or obj.gym
-            saved = services.member_create(actor=actor, gym=gym, data=data)
-        obj.pk = saved.pk
+    def service_create(self, *, actor, form, data):
+        gym = data.pop("gym", None) or form.instance.gym
+        return services.member_create(actor=actor, gym=gym, data=data)
 
-    def delete_model(self, request, obj):
-        services.member_delete(actor=Actor(user=request.user), member=obj)
+    def service_update(self, *, actor, obj, changes):
+        if "photo" in changes and not changes["photo"]:
+            changes["photo"] = None  # the "clear" box: no photo, as the API's null
+        return services.member_update(actor=actor, member=obj, changes=changes)
 
-    def delete_queryset(self, request, queryset):
-        # In id order, as every multi-row lock is taken, so two bulk deletes cannot deadlock.
-        for member in queryset.order_by("pk"):
-            services.member_delete(actor=Actor(user=request.user), member=member)
+    def service_delete(self, *, actor, obj):
+        services.member_delete(actor=actor, member=obj)

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from django.db import models
 from django.db.models import Q
@@ -102,9 +102,19 @@ class Member(TimeStampedModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    def local_today(self) -> date:
-        """Today in the member's gym time zone."""
-        return local_today(self.gym.tz)
+    def local_today(self, now: datetime | None = None) -> date:
+        """Today in the member's gym time zone (`now` pins the clock)."""
+        return local_today(self.gym.tz, now)
+
+    # The membership rules, once in Python: `status_on` and `paused_on` decide a member's
+    # day from the summary billing writes. Their SQL twins are `member_status_q` and
+    # `member_paused_q` (members.selectors), and attendance's check-in refusal is built on
+    # them; tests/members/test_status_twins.py checks all of them agree on every edge day.
+
+    def paused_on(self, day: date) -> bool:
+        """Whether `day` falls in the member's pause (billing writes both ends or neither),
+        whether or not a period covers it."""
+        return self.paused_from is not None and self.paused_from <= day <= self.paused_until
 
     def status_on(self, day: date) -> str:
         if self.expires_on is None:
@@ -114,7 +124,7 @@ class Member(TimeStampedModel):
         if self.membership_starts_on and day < self.membership_starts_on:
             had_earlier = self.membership_since and self.membership_since < self.membership_starts_on
             return MemberStatus.EXPIRED if had_earlier else MemberStatus.PENDING
-        if self.paused_from and self.paused_from <= day <= self.paused_until:
+        if self.paused_on(day):
             return MemberStatus.PAUSED
         return MemberStatus.ACTIVE
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db.models import F, Func, Q, QuerySet, TextField
 
-from gymsite.accounts.models import Gym
-from gymsite.core.localtime import local_today
+from gymsite.accounts.gymtime import per_gym_today_q
 from gymsite.core.timefmt import format_visit_time
 
 from .models import Member, MemberStatus
@@ -41,21 +39,25 @@ def member_search(queryset: QuerySet[Member], term: str) -> QuerySet[Member]:
     return queryset.alias(search_text=member_search_text()).filter(search_text__icontains=term)
 
 
+def member_paused_q(day: date) -> Q:
+    """The rows whose pause covers `day`: the SQL twin of `Member.paused_on`."""
+    return Q(paused_from__lte=day, paused_until__gte=day)
+
+
 def member_status_q(status: str, day: date) -> Q:
     """The rows whose `Member.status_on(day)` is `status`, as a Q (the SQL twin of
     `status_on`; tests check they agree)."""
     covers_day = Q(expires_on__gte=day) & (
         Q(membership_starts_on__isnull=True) | Q(membership_starts_on__lte=day)
     )
-    paused_today = Q(paused_from__lte=day, paused_until__gte=day)
     future_period = Q(expires_on__gte=day, membership_starts_on__gt=day)
     had_earlier = Q(membership_since__isnull=False, membership_since__lt=F("membership_starts_on"))
     if status == MemberStatus.ACTIVE:
-        # The model's check constraint keeps paused_from and paused_until both set or both null.
-        not_paused = Q(paused_from__isnull=True) | Q(paused_from__gt=day) | Q(paused_until__lt=day)
-        return covers_day & not_paused
+        # Django negates over the nullable pause columns as SQL needs (a member never
+        # paused is not paused today).
+        return covers_day & ~member_paused_q(day)
     if status == MemberStatus.PAUSED:
-        return covers_day & paused_today
+        return covers_day & member_paused_q(day)
     if status == MemberStatus.EXPIRED:
         return Q(expires_on__lt=day) | (future_period & had_earlier)
     if status == MemberStatus.PENDING:
@@ -69,17 +71,9 @@ def member_status_q(status: str, day: date) -> Q:
 def members_with_status(
     queryset: QuerySet[Member], status: str, *, now: datetime | None = None
 ) -> QuerySet[Member]:
-    """Filter by status with each gym's own "today": gyms are grouped by time zone, so this
-    costs one small query (the time zones in use) whatever the number of gyms or rows."""
-    zones = Gym.objects.order_by().values_list("time_zone", flat=True).distinct()
-    q = Q(pk__in=[])
-    for zone in zones:
-        q |= Q(gym__time_zone=zone) & member_status_q(status, local_today(str(zone), now))
-    return queryset.filter(q)
-
-
-def gym_todays(gyms: Iterable[Gym], now: datetime | None = None) -> dict[int, date]:
-    return {gym.pk: local_today(gym.tz, now) for gym in gyms}
+    """Filter by status with each gym's own "today" (one small query for the time zones in
+    use, whatever the number of gyms or rows)."""
+    return queryset.filter(per_gym_today_q(lambda today: member_status_q(status, today), now=now))
 
 
 def member_last_visit_display(member: Member) -> str:

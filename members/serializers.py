@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from gymsite.core.serializers import ReadOnlyBlankMixin
 
@@ -20,12 +21,6 @@ from .validators import validate_member_photo
 
 # Optional text fields: a client may send null for "none"; the row stores "".
 BLANKABLE_TEXT_FIELDS = ("last_name", "email", "phone", "document_id", "gender", "photo_url", "notes")
-
-
-class MemberGymSerializer(CachedFieldsMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Gym
-        fields = ["id", "name"]
 
 
 class CurrentPlanSerializer(serializers.Serializer):
@@ -49,7 +44,7 @@ class MemberSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.ModelS
     """A member as every endpoint answers it. `gym` is {id, name}; `current_plan` and the
     period dates come from the membership summary that billing maintains."""
 
-    gym = MemberGymSerializer(read_only=True)
+    gym = GymRefSerializer(read_only=True)
     full_name = serializers.CharField(read_only=True)
     photo = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=MemberStatus.choices, read_only=True)

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.models import Gym
 from gymsite.accounts.roles import role_can
+from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import Conflict, Invalid, NotAllowed, NotFound
 
 from .models import EDITABLE_FIELDS, Member
@@ -88,6 +89,15 @@ def _document_taken_message() -> str:
     return gettext("A member of this gym already has this document ID.")
 
 
+# The field each unique constraint of Member guards, as the duplicate error names it.
+UNIQUE_CONSTRAINT_FIELDS = {
+    "member_email_unique_in_gym": "email",
+    "member_document_unique_in_gym": "document_id",
+}
+DUPLICATE_MESSAGES = {"email": _email_taken_message, "document_id": _document_taken_message}
+SQLITE_UNIQUE_FAILED = "UNIQUE constraint failed: "
+
+
 def _duplicate_error(errors: dict[str, list[str]]) -> Invalid:
     return Invalid(_("A member of this gym already has these details."), "member_duplicate", errors=errors)
 
@@ -97,12 +107,36 @@ def _check_unique(*, gym_id: int, email: str, document_id: str, exclude_pk: int 
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     errors: dict[str, list[str]] = {}
-    if email and others.filter(email=email).exists():
-        errors["email"] = [_email_taken_message()]
-    if document_id and others.filter(document_id=document_id).exists():
-        errors["document_id"] = [_document_taken_message()]
+    for name, value in (("email", email), ("document_id", document_id)):
+        if value and others.filter(**{name: value}).exists():
+            errors[name] = [DUPLICATE_MESSAGES[name]()]
     if errors:
         raise _duplicate_error(errors)
+
+
+def _sqlite_columns(constraint: models.UniqueConstraint) -> str:
+    """How SQLite names a unique index that fired: its columns, not its name
+    ("members_member.gym_id, members_member.email")."""
+    table = Member._meta.db_table
+    return ", ".join(f"{table}.{Member._meta.get_field(name).column}" for name in constraint.fields)
+
+
+def _violated_unique_constraint(exc: IntegrityError) -> str | None:
+    """The name of the Member unique constraint behind `exc`, or None for any other
+    failure. PostgreSQL names it (psycopg's diagnostics); SQLite lists its columns, matched
+    whole against each constraint's. Never a search in the message, which quotes the
+    offending value (a document ID may well contain "email")."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:
+        return diag.constraint_name
+    message = str(exc)
+    if not message.startswith(SQLITE_UNIQUE_FAILED):
+        return None
+    columns = message.removeprefix(SQLITE_UNIQUE_FAILED)
+    for constraint in Member._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and _sqlite_columns(constraint) == columns:
+            return constraint.name
+    return None
 
 
 def _save_unique(member: Member, **save_kwargs) -> None:
@@ -112,27 +146,15 @@ def _save_unique(member: Member, **save_kwargs) -> None:
         with transaction.atomic():
             member.save(**save_kwargs)
     except IntegrityError as exc:
-        text = str(exc)
-        if "email" in text:
-            raise _duplicate_error({"email": [_email_taken_message()]}) from exc
-        if "document" in text:
-            raise _duplicate_error({"document_id": [_document_taken_message()]}) from exc
-        raise
+        field_name = UNIQUE_CONSTRAINT_FIELDS.get(_violated_unique_constraint(exc))
+        if field_name is None:
+            raise
+        raise _duplicate_error({field_name: [DUPLICATE_MESSAGES[field_name]()]}) from exc
 
 
 def _delete_file_on_commit(storage, name: str) -> None:
     if name:
         transaction.on_commit(lambda: storage.delete(name))
-
-
-def _reject_unknown(data: dict[str, Any]) -> None:
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise Invalid(
-            _("These fields cannot be changed here."),
-            "field_not_editable",
-            errors={name: [gettext("This field cannot be changed here.")] for name in sorted(unknown)},
-        )
 
 
 # --- create, update, delete -----------------------------------------------------------
@@ -143,7 +165,7 @@ def member_create(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Member:
     """A new member of `gym` (no membership: status pending until billing adds one).
     `data` holds the editable fields (gym excluded; the caller resolved it)."""
     data = {k: v for k, v in data.items() if k != "gym"}
-    _reject_unknown(data)
+    check_editable(data, EDITABLE_FIELDS)
     if data.get("photo") is None:
         data.pop("photo", None)
     member = Member(gym=gym, **data)
@@ -177,50 +199,42 @@ def _may_change_gym(actor: Actor) -> bool:
     return role_can(actor.user.role, "members.change_gym")
 
 
+def _photo_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """`"photo": None` clears the uploaded photo, and the photo URL unless `changes` sets
+    one (a cleared photo must not leave the old picture showing through the URL)."""
+    if "photo" not in changes or changes["photo"] is not None:
+        return changes
+    changes = {**changes, "photo": ""}
+    changes.setdefault("photo_url", "")
+    return changes
+
+
 @transaction.atomic
-def member_update(*, actor: Actor, member: Member, data: dict[str, Any]) -> Member:
-    """Change only what `data` holds. Moving to another gym needs `members.change_gym`
-    (admins) and a member with no current or upcoming membership (409 otherwise: the
-    periods were sold by the old gym). `"photo": None` clears the uploaded photo, and the photo URL unless `data`
-    sets one."""
-    _reject_unknown(data)
+def member_update(*, actor: Actor, member: Member, changes: dict[str, Any]) -> Member:
+    """Change only what `changes` holds (EDITABLE_FIELDS; any other key is a 400
+    `field_not_editable`). Moving to another gym needs `members.change_gym` (admins) and a
+    member with no current or upcoming membership (409 otherwise: the periods were sold by
+    the old gym). `"photo": None` clears the uploaded photo, and the photo URL unless
+    `changes` sets one."""
+    check_editable(changes, EDITABLE_FIELDS)
     member = Member.objects.select_for_update(of=("self",)).select_related("gym").get(pk=member.pk)
-    changed: set[str] = set()
+    changes = _photo_changes(changes)
     extra: dict[str, Any] = {}
 
-    new_gym = data.get("gym")
-    if new_gym is not None and new_gym.pk != member.gym_id:
+    new_gym = changes.get("gym")
+    if new_gym is None or new_gym.pk == member.gym_id:
+        changes = {name: value for name, value in changes.items() if name != "gym"}
+    else:
         if not _may_change_gym(actor):
             raise NotAllowed(_("You may not move a member to another gym."), "member_gym_change_forbidden")
         member_gym_move_check(member=member)
         extra = {"from_gym": member.gym_id, "to_gym": new_gym.pk}
-        member.gym = new_gym
-        changed.add("gym")
 
     old_photo = member.photo.name
-    if "photo" in data:
-        photo = data["photo"]
-        if photo is None:
-            if member.photo:
-                member.photo = ""
-                changed.add("photo")
-            if "photo_url" not in data and member.photo_url:
-                member.photo_url = ""
-                changed.add("photo_url")
-        else:
-            member.photo = photo
-            changed.add("photo")
-
-    for name, value in data.items():
-        if name in ("gym", "photo"):
-            continue
-        if getattr(member, name) != value:
-            setattr(member, name, value)
-            changed.add(name)
-
+    changed = apply_changes(member, changes)
     if not changed:
         return member
-    if changed & {"gym", "email", "document_id"}:
+    if changed.keys() & {"gym", "email", "document_id"}:
         _check_unique(
             gym_id=member.gym_id, email=member.email, document_id=member.document_id, exclude_pk=member.pk
         )
@@ -280,7 +294,6 @@ def member_import_duplicates(*, gym: Gym, rows: list[tuple[int, dict[str, Any]]]
     documents = {data["document_id"] for _, data in rows if data.get("document_id")}
     taken = {"email": _taken(gym, "email", emails), "document_id": _taken(gym, "document_id", documents)}
     seen: dict[str, dict[str, int]] = {"email": {}, "document_id": {}}
-    messages = {"email": _email_taken_message, "document_id": _document_taken_message}
     errors = []
     for line, data in rows:
         row_errors: dict[str, list[str]] = {}
@@ -289,7 +302,7 @@ def member_import_duplicates(*, gym: Gym, rows: list[tuple[int, dict[str, Any]]]
             if not value:
                 continue
             if value in taken[name]:
-                row_errors[name] = [messages[name]()]
+                row_errors[name] = [DUPLICATE_MESSAGES[name]()]
             elif value in seen[name]:
                 row_errors[name] = [
                     gettext("Repeats line %(line)d of this file.") % {"line": seen[name][value]}
@@ -308,7 +321,7 @@ def member_import(
     """Create the members of `rows` ((line, validated data) pairs) in one transaction, or
     none: any duplicate is reported by line and nothing is written. A dry run only checks."""
     for _line, data in rows:
-        _reject_unknown(data)
+        check_editable(data, EDITABLE_FIELDS)
     errors = member_import_duplicates(gym=gym, rows=rows)
     if errors:
         return ImportResult(dry_run=dry_run, created=0, errors=errors)

@@ -21,6 +21,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
+from gymsite.accounts.gymtime import gym_todays
 from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 from gymsite.core.csvsafe import csv_streaming_response
@@ -30,7 +31,6 @@ from . import services
 from .filters import MemberFilter, MemberOrderingFilter
 from .importing import read_member_csv
 from .models import Member
-from .selectors import gym_todays
 from .serializers import (
     ImportFileErrorSerializer,
     MemberImportErrorSerializer,
@@ -152,7 +152,7 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         serializer.instance = services.member_update(
             actor=Actor.from_request(self.request),
             member=serializer.instance,
-            data=dict(serializer.validated_data),
+            changes=dict(serializer.validated_data),
         )
 
     def perform_destroy(self, instance):

@@ -4,14 +4,30 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .admin_mixins import ServiceAdminMixin
 from .models import APIToken, AuditEvent, Gym, User
 
 
 @admin.register(Gym)
-class GymAdmin(admin.ModelAdmin):
+class GymAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Writes go through the services: audited, and a gym that still has data is not
+    deleted (deactivate it instead)."""
+
     list_display = ["name", "time_zone", "currency", "is_active", "created_at"]
     list_filter = ["is_active", "currency", "time_zone"]
     search_fields = ["name", "address"]
+    fields = list(services.GYM_FIELDS)
+    service_fields = services.GYM_FIELDS
+
+    def service_create(self, *, actor, form, data):
+        return services.gym_create(actor=actor, **data)
+
+    def service_update(self, *, actor, obj, changes):
+        return services.gym_update(actor=actor, gym=obj, data=changes)
+
+    def service_delete(self, *, actor, obj):
+        services.gym_delete(actor=actor, gym=obj)
 
 
 USER_FORM_FIELDS = ["username", "email", "full_name", "role", "gym", "document_id", "phone", "is_active"]
@@ -29,13 +45,6 @@ class UserCreationForm(forms.ModelForm):
         password_validation.validate_password(password)
         return password
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        user.set_password(self.cleaned_data["password1"])
-        if commit:
-            user.save()
-        return user
-
 
 class UserChangeForm(forms.ModelForm):
     password = ReadOnlyPasswordHashField(label=_("Password"))
@@ -46,7 +55,10 @@ class UserChangeForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Writes go through the services (audited; the role's gym rule; an admin cannot
+    demote or deactivate themselves)."""
+
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["username", "email", "full_name", "role", "gym", "is_active", "last_login"]
@@ -55,10 +67,27 @@ class UserAdmin(admin.ModelAdmin):
     list_select_related = ["gym"]
     readonly_fields = ["last_login", "created_at", "updated_at"]
 
+    service_fields = (*services.USER_EDITABLE_FIELDS, "is_active")
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, **kwargs)
+
+    def service_create(self, *, actor, form, data):
+        return services.user_create(actor=actor, password=form.cleaned_data["password1"], **data)
+
+    def service_update(self, *, actor, obj, changes):
+        if "is_active" in changes:
+            obj = services.user_set_active(actor=actor, user=obj, active=changes.pop("is_active"))
+        if changes:
+            obj = services.user_update(actor=actor, user=obj, data=changes)
+        return obj
+
+    def service_delete(self, *, actor, obj):
+        # No rule to keep: the user's tokens go with them, and the rows they recorded
+        # keep their audit events' label (SET_NULL).
+        obj.delete()
 
 
 @admin.register(APIToken)

@@ -7,10 +7,13 @@ from .models import APIToken, AuditEvent, Gym, User
 from .roles import Role
 
 
-class GymBriefSerializer(serializers.ModelSerializer):
+# A gym as other answers name it, {id, name}: a member's gym, a summary's gym. Reads a Gym
+# or a mapping with those keys. (A comment: a docstring would describe it in the schema.)
+class GymRefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Gym
         fields = ["id", "name"]
+        read_only_fields = fields
 
 
 class GymSerializer(serializers.ModelSerializer):

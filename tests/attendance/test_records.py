@@ -1,12 +1,15 @@
 """Staff entries, check-outs, corrections and deletions."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 
+from attendance import services
 from attendance.models import Attendance
+from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import AuditEvent
+from gymsite.core.errors import Invalid
 from members.models import Member
 from tests.scoping import assert_other_gym_404
 
@@ -19,6 +22,10 @@ LIST = "/api/v1/attendance/"
 
 def detail(row) -> str:
     return f"/api/v1/attendance/{row.pk}"
+
+
+def _date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # --- the constraint itself ----------------------------------------------------------------
@@ -255,6 +262,66 @@ def test_moving_a_visit_onto_a_day_with_one_is_refused(trainer_client, gym, froz
     row.refresh_from_db()
     assert row.local_date.isoformat() == "2024-05-13"
     assert not AuditEvent.objects.filter(action="attendance.changed").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "moved_to", "code"),
+    [
+        # The period started on the 10th: the 8th was before it (and after none).
+        ({"membership_since": "2024-05-10", "membership_starts_on": "2024-05-10"}, (2024, 5, 8), "no_membership"),
+        # An earlier period ended on the 5th, the current one started on the 10th.
+        ({"membership_since": "2024-04-06", "membership_starts_on": "2024-05-10"}, (2024, 5, 7), "membership_expired"),
+        ({"paused_from": "2024-05-11", "paused_until": "2024-05-12"}, (2024, 5, 12), "membership_paused"),
+        ({"is_active": False}, (2024, 5, 14), "member_inactive"),
+    ],
+)
+def test_moving_a_visit_to_a_day_the_member_was_not_covered_is_refused(
+    trainer_client, gym, frozen, overrides, moved_to, code
+):
+    # As a staff entry on that day would be: the check-in's membership rules, on the new day.
+    member = make_member(gym, **{key: _date(value) for key, value in overrides.items()})
+    row = make_visit(member, local(gym, 2024, 5, 13, 8, 0))
+    response = trainer_client.patch(
+        detail(row), {"check_in_at": local(gym, *moved_to, 8, 0).isoformat()}, format="json"
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == code
+    row.refresh_from_db()
+    assert row.local_date.isoformat() == "2024-05-13"
+    assert Attendance.objects.count() == 1  # a correction records no refusal
+    assert not AuditEvent.objects.filter(action="attendance.changed").exists()
+
+
+def test_a_visit_keeps_its_day_when_only_its_time_or_notes_change(trainer_client, gym, frozen):
+    # The rules were checked when the visit was let in; correcting its time within the day
+    # (or its notes) does not ask again, even once the member is no longer covered.
+    member = make_member(gym, is_active=False, expires_on=local_today(gym) - timedelta(days=5))
+    row = make_visit(member, local(gym, 2024, 5, 8, 8, 0))
+    response = trainer_client.patch(
+        detail(row), {"check_in_at": local(gym, 2024, 5, 8, 9, 0).isoformat(), "notes": "late"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["check_in_display"] == "09:00 AM"
+
+
+def test_a_refused_check_in_may_be_moved_to_any_day(trainer_client, gym, frozen):
+    member = make_member(gym, expires_on=local_today(gym) - timedelta(days=5))
+    row = make_visit(member, local(gym, 2024, 5, 14, 8, 0), result="denied", reason="membership_expired")
+    response = trainer_client.patch(
+        detail(row), {"check_in_at": local(gym, 2024, 5, 13, 8, 0).isoformat()}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["local_date"] == "2024-05-13"
+
+
+def test_the_update_service_refuses_fields_it_does_not_edit(gym, frozen):
+    row = make_visit(make_member(gym), local(gym, 2024, 5, 15, 8, 0))
+    with pytest.raises(Invalid) as exc:
+        services.attendance_update(actor=Actor.system(), attendance=row, changes={"result": "denied", "notes": "x"})
+    assert exc.value.code == "field_not_editable"
+    assert set(exc.value.errors) == {"result"}
+    row.refresh_from_db()
+    assert (row.result, row.notes) == ("granted", "")
 
 
 def test_update_validates_times(trainer_client, gym, frozen):

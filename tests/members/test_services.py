@@ -4,7 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import Client
 
 from gymsite.accounts.audit import Actor
@@ -86,10 +86,55 @@ def test_a_unique_constraint_that_fires_after_the_check_is_a_400(gym, monkeypatc
     assert Member.objects.filter(gym=gym).count() == 3
 
 
+# Values that name the other field: the clash is told by the constraint, not by the text.
+CLASHES = [
+    pytest.param("document_id", {"document_id": "email-0042", "email": "a@x.com"},
+                 {"document_id": "email-0042", "email": "b@x.com"}, id="document_id_containing_email"),
+    pytest.param("email", {"email": "document@x.com", "document_id": "D1"},
+                 {"email": "document@x.com", "document_id": "D2"}, id="email_containing_document"),
+]
+
+
+def _clash_after_the_check(gym, monkeypatch, field, first, second):
+    MemberFactory(gym=gym, **first)
+    other = MemberFactory(gym=gym, email="c@x.com", document_id="D3")
+    # Simulate the other writer winning between our check and our write.
+    monkeypatch.setattr(services, "_check_unique", lambda **kwargs: None)
+    with pytest.raises(Invalid) as created:
+        services.member_create(actor=Actor.system(), gym=gym, data={"first_name": "B", **second})
+    with pytest.raises(Invalid) as updated:
+        services.member_update(actor=Actor.system(), member=other, changes={field: second[field]})
+    for exc in (created, updated):
+        assert exc.value.code == "member_duplicate"
+        assert set(exc.value.errors) == {field}, exc.value.errors
+    assert Member.objects.filter(gym=gym).count() == 2
+    assert not AuditEvent.objects.filter(action__startswith="member.").exists()
+
+
+@pytest.mark.parametrize(("field", "first", "second"), CLASHES)
+def test_a_late_clash_is_told_by_its_constraint_not_by_the_value(gym, monkeypatch, field, first, second):
+    _clash_after_the_check(gym, monkeypatch, field, first, second)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("field", "first", "second"), CLASHES)
+def test_a_late_clash_is_told_by_its_constraint_name_on_postgresql(gym, monkeypatch, field, first, second):
+    # PostgreSQL's message quotes the value ("Key (gym_id, document_id)=(1, email-0042)").
+    _clash_after_the_check(gym, monkeypatch, field, first, second)
+
+
+def test_other_integrity_errors_are_not_taken_for_a_clash(gym, monkeypatch):
+    member = MemberFactory(gym=gym)
+    # A broken pause (the check constraint), written by a save that bypasses the service's checks.
+    member.paused_from = dt.date(2026, 1, 5)
+    with pytest.raises(IntegrityError):
+        services._save_unique(member)
+
+
 def test_unknown_fields_are_refused(gym):
     member = MemberFactory(gym=gym)
     with pytest.raises(Invalid) as exc:
-        services.member_update(actor=Actor.system(), member=member, data={"expires_on": dt.date(2030, 1, 1)})
+        services.member_update(actor=Actor.system(), member=member, changes={"expires_on": dt.date(2030, 1, 1)})
     assert exc.value.code == "field_not_editable"
 
 
@@ -100,7 +145,7 @@ def test_replacing_a_photo_deletes_the_old_file_after_commit(gym, django_capture
     first = member.photo.name
     with django_capture_on_commit_callbacks(execute=True):
         member = services.member_update(
-            actor=Actor.system(), member=member, data={"photo": upload("b.jpg", image_bytes("JPEG"))}
+            actor=Actor.system(), member=member, changes={"photo": upload("b.jpg", image_bytes("JPEG"))}
         )
     assert member.photo.name != first and member.photo.name.endswith(".jpg")
     assert member.photo.storage.exists(member.photo.name)
