@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor
 
 from . import services
-from .models import ExpiryReminder, Membership, MembershipPause, Payment, Plan
+from .models import PLAN_EDITABLE_FIELDS, ExpiryReminder, Membership, MembershipPause, Payment, Plan
 
 
 @admin.register(Plan)
@@ -19,10 +19,10 @@ class PlanAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         actor = Actor(user=request.user)
-        data = {name: form.cleaned_data[name] for name in services.PLAN_FIELDS if name in form.cleaned_data}
+        data = {name: form.cleaned_data[name] for name in PLAN_EDITABLE_FIELDS if name in form.cleaned_data}
         if change:
             changed = {name: value for name, value in data.items() if name in form.changed_data}
-            saved = services.plan_update(actor=actor, plan=obj, **changed)
+            saved = services.plan_update(actor=actor, plan=obj, changes=changed)
         else:
             saved = services.plan_create(actor=actor, gym=form.cleaned_data["gym"], **data)
         obj.pk = saved.pk
@@ -101,11 +101,14 @@ class PaymentAdmin(admin.ModelAdmin):
 
 @admin.register(ExpiryReminder)
 class ExpiryReminderAdmin(admin.ModelAdmin):
-    list_display = ["sent_at", "kind", "email", "member", "expires_on"]
-    list_filter = ["kind", "membership__gym"]
+    """Read-only: the reminder task keeps the delivery state (a row without `sent_at` is
+    retried by its next run; `last_error` says why the last attempt failed)."""
+
+    list_display = ["created_at", "kind", "email", "member", "expires_on", "sent_at", "attempts"]
+    list_filter = ["kind", "membership__gym", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "membership__member__first_name", "membership__member__last_name"]
     list_select_related = ["membership__member"]
-    readonly_fields = ["membership", "kind", "email", "sent_at"]
+    readonly_fields = ["membership", "kind", "email", "created_at", "sent_at", "claimed_at", "attempts", "last_error"]
 
     @admin.display(description=_("member"))
     def member(self, obj):

@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
 from members.models import Member
+
+from . import periods
+from .periods import period_end  # noqa: F401  (billing.models.period_end, as before)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -37,24 +40,10 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Transfer")
 
 
-def period_end(*, starts_on: date, count: int, unit: str) -> date:
-    """`starts_on` plus `count` `unit`s: the membership's `expires_on`, its last day covered.
-
-    Seeds 001 (expiration = start + duration_days) and 002 (vencimiento = fecha + periodo,
-    and the member still enters on the vencimiento day) make the period end on the day
-    the duration reaches, not the day before: a 1-day plan bought today expires tomorrow,
-    1 week from a Monday expires the next Monday. Months and years are calendar ones
-    (relativedelta clamps to the month's last day): Jan 1 + 1 month = Feb 1; Jan 31 +
-    1 month = Feb 28 (29 in a leap year); 2028-02-29 + 1 year = 2029-02-28. A renewal
-    starts the day after, so Jan 1 + 1 month covers Jan 1–Feb 1 and the next month
-    starts Feb 2."""
-    step = {
-        DurationUnit.DAY: relativedelta(days=count),
-        DurationUnit.WEEK: relativedelta(weeks=count),
-        DurationUnit.MONTH: relativedelta(months=count),
-        DurationUnit.YEAR: relativedelta(years=count),
-    }[unit]
-    return starts_on + step
+# What an update may change (`gymsite.core.changes.check_editable`): the plan's gym never
+# changes; a membership's member and gym never, its purchased price only to itself.
+PLAN_EDITABLE_FIELDS = ("name", "price", "duration_count", "duration_unit", "description", "is_active")
+MEMBERSHIP_EDITABLE_FIELDS = ("plan", "starts_on", "is_active", "purchased_price")
 
 
 class Plan(TimeStampedModel):
@@ -85,12 +74,12 @@ class Plan(TimeStampedModel):
         return self.name
 
     def period_end(self, starts_on: date) -> date:
-        return period_end(starts_on=starts_on, count=self.duration_count, unit=self.duration_unit)
+        """The last day covered by a period of this plan from `starts_on` (see
+        `billing.periods.period_end`)."""
+        return periods.period_end(starts_on=starts_on, count=self.duration_count, unit=self.duration_unit)
 
     def length_in_days(self, starts_on: date) -> int:
-        """Days covered by a period starting on `starts_on`, both ends included (a 1-month
-        plan from Jan 1 covers 32 days: Jan 1–Feb 1)."""
-        return (self.period_end(starts_on) - starts_on).days + 1
+        return periods.length_in_days(starts_on=starts_on, count=self.duration_count, unit=self.duration_unit)
 
 
 class Membership(TimeStampedModel):
@@ -229,8 +218,14 @@ class Payment(models.Model):
 
 
 class ExpiryReminder(models.Model):
-    """One row per membership and kind: the reminder task sends only when it creates the
-    row, so a second run (or a Celery retry) sends nothing more."""
+    """One row per membership and kind: the delivery state of that reminder.
+
+    The reminder task records the row (and claims it) in one transaction, commits, mails
+    after the commit, then sets `sent_at`. `sent_at` is null until the mail went out: a
+    row without it is retried by a later run (while the reminder is still due), one with
+    it never again. `claimed_at` marks a send under way, so a concurrent run leaves the
+    row alone; a claim older than `billing.services.reminders.CLAIM_TIMEOUT` (the run
+    died mid-send) may be taken again."""
 
     class Kind(models.TextChoices):
         UPCOMING = "upcoming", _("Expires soon")
@@ -241,10 +236,14 @@ class ExpiryReminder(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     email = models.EmailField(_("sent to"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("send started at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
-        ordering = ["-sent_at", "-id"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("expiry reminder")
         verbose_name_plural = _("expiry reminders")
         constraints = [

@@ -1,5 +1,5 @@
-"""Reads of billing that are more than a filter: gym-local date ranges and the payments
-summary."""
+"""Reads of billing that are more than a filter: a member's active periods, gym-local date
+ranges, current or upcoming memberships, the reminders due, and the payments summary."""
 
 from __future__ import annotations
 
@@ -7,14 +7,29 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from gymsite.accounts.gymtime import per_gym_today_q
 from gymsite.accounts.models import Gym
-from gymsite.core.localtime import local_midnight, local_today
+from gymsite.core.localtime import local_midnight
+from members.models import Member
 
-from .models import Membership, Payment, PaymentMethod
+from .models import ExpiryReminder, Membership, Payment, PaymentMethod
+
+# How late an "expired" reminder may still go out (the daily task missed days).
+EXPIRED_REMINDER_CATCH_UP_DAYS = 7
+
+
+def active_memberships(member: Member) -> list[Membership]:
+    """The member's periods not cancelled, in start order, with their plans and pauses
+    (the timeline the membership services check and the summary is computed from)."""
+    return list(
+        Membership.objects.filter(member=member, is_active=True)
+        .select_related("plan")
+        .prefetch_related("pauses")
+        .order_by("starts_on", "id")
+    )
 
 
 def local_datetime_range_q(
@@ -35,13 +50,61 @@ def local_datetime_range_q(
 
 def memberships_current_or_upcoming(queryset: QuerySet[Membership], gyms: Iterable[Gym], active: bool) -> QuerySet:
     """?active=true: periods not cancelled and not over (covering today or later) in their
-    gym's today, one OR branch per gym; ?active=false: the others."""
-    now = timezone.now()
-    not_over = Q(pk__in=[])
-    for gym in gyms:
-        not_over |= Q(gym_id=gym.pk, expires_on__gte=local_today(gym.tz, now))
+    gym's today, one OR branch per time zone of `gyms`; ?active=false: the others."""
+    not_over = per_gym_today_q(lambda today: Q(expires_on__gte=today), gyms=gyms)
     q = not_over & Q(is_active=True)
     return queryset.filter(q) if active else queryset.exclude(q)
+
+
+def expiry_reminder_candidates(*, gym: Gym, today: date) -> list[tuple[str, Membership]]:
+    """Which memberships of the gym get which reminder today: upcoming ones first, then
+    expired ones, each in id order.
+
+    - "upcoming": the coverage ends within the next `gym.expiry_reminder_days` days
+      (today < expires_on <= today + N) and no upcoming reminder was sent for it yet;
+    - "expired": the coverage ended within the last EXPIRED_REMINDER_CATCH_UP_DAYS (7) days
+      (today - 7 <= expires_on < today: expires_on is the last day covered, so from the
+      first day not covered until seven days after the last covered one) and no expired
+      reminder was sent yet.
+    Windows rather than exact days, so a day the daily task misses (worker down), or a
+    send that failed, is caught up by the next run while the reminder is still due, and a
+    member enrolled with fewer than N days left is still told; a reminder row with
+    `sent_at` keeps it to once per membership and kind. Nobody is reminded on the expiry
+    day itself (still covered, and past the upcoming window). Only the period that ends
+    the member's coverage counts (a member who already renewed is not reminded), only
+    active members with an email address. One query per gym."""
+    not_sent = {
+        kind: ~Exists(
+            ExpiryReminder.objects.filter(membership=OuterRef("pk"), kind=kind, sent_at__isnull=False)
+        )
+        for kind in ExpiryReminder.Kind
+    }
+    rows = (
+        Membership.objects.filter(
+            (
+                Q(expires_on__gt=today, expires_on__lte=today + timedelta(days=gym.expiry_reminder_days))
+                & not_sent[ExpiryReminder.Kind.UPCOMING]
+            )
+            | (
+                Q(expires_on__lt=today, expires_on__gte=today - timedelta(days=EXPIRED_REMINDER_CATCH_UP_DAYS))
+                & not_sent[ExpiryReminder.Kind.EXPIRED]
+            ),
+            gym=gym,
+            is_active=True,
+            member__expires_on=F("expires_on"),
+            member__is_active=True,
+        )
+        .exclude(member__email="")
+        .select_related("member", "plan", "gym")
+        .order_by("id")
+    )
+    upcoming, expired = [], []
+    for membership in rows:
+        if membership.expires_on > today:
+            upcoming.append((ExpiryReminder.Kind.UPCOMING, membership))
+        else:
+            expired.append((ExpiryReminder.Kind.EXPIRED, membership))
+    return upcoming + expired
 
 
 def _totals(rows) -> tuple[Decimal, int]:

@@ -16,6 +16,9 @@ from . import services
     max_retries=5,
 )
 def send_expiry_reminders() -> dict[str, int]:
-    """Email today's expiry reminders. Safe to retry and to run twice: each membership gets
-    each kind of reminder once (see `services.expiry_reminders_send`)."""
+    """Email today's expiry reminders, at least once each (see
+    `billing.services.reminders`). Safe to retry and to run twice, even at once: a
+    reminder marked sent is never sent again, and a run skips the ones another run is
+    sending. An unreachable SMTP server fails the run and Celery retries it with backoff;
+    a mail the server refused is retried by the next run."""
     return services.expiry_reminders_send()

@@ -84,7 +84,7 @@ class PlanViewSet(GymScopedMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.plan_update(
-            actor=Actor.from_request(self.request), plan=serializer.instance, **serializer.validated_data
+            actor=Actor.from_request(self.request), plan=serializer.instance, changes=serializer.validated_data
         )
 
     def perform_destroy(self, instance):
@@ -176,8 +176,7 @@ class MembershipViewSet(
         membership = self.get_object()
         form = MembershipUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        fields = {("plan_id" if k == "plan" else k): v for k, v in form.validated_data.items()}
-        services.membership_update(actor=Actor.from_request(request), membership=membership, **fields)
+        services.membership_update(actor=Actor.from_request(request), membership=membership, changes=form.validated_data)
         return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
 
     def perform_destroy(self, instance):

@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "memberships.create": FRONT_DESK,
     "memberships.renew": FRONT_DESK,
     "memberships.edit": frozenset({A, T}),
+    # change a current period's plan to any plan (without it: only to an upgrade)
+    "memberships.change_plan": frozenset({A}),
     "memberships.pause": frozenset({A, T}),
     "memberships.delete": frozenset({A}),
     "payments.read": FRONT_DESK,

@@ -4,10 +4,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 
 from billing.models import DurationUnit
 
 from .factories import MemberFactory, PlanFactory
+from .mail import Inbox, free_port, smtp_settings
 
 MX = ZoneInfo("America/Mexico_City")
 
@@ -64,3 +66,14 @@ def foreign_member(other_gym):
 @pytest.fixture
 def foreign_plan(other_gym):
     return PlanFactory(gym=other_gym, name="Foreign", price=Decimal("40.00"))
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP server on loopback that Django mails through; its `Inbox` is what it got."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    with smtp_settings(controller.port):
+        yield inbox
+    controller.stop()

@@ -97,12 +97,13 @@ def test_bad_enrollment_is_400_and_creates_nothing(receptionist_client, gym, mon
 def test_failure_after_the_member_is_written_rolls_everything_back(receptionist_client, monthly, monkeypatch):
     """The payment fails after the member and the membership exist: one transaction, so
     nothing stays."""
-    from billing import services
+    from billing.services import payments
+    from gymsite.core.errors import Invalid
 
     def boom(**kwargs):
-        raise services.Invalid("payment refused", "payment_refused")
+        raise Invalid("payment refused", "payment_refused")
 
-    monkeypatch.setattr(services, "_payment_create", boom)
+    monkeypatch.setattr(payments, "payment_create", boom)
     response = receptionist_client.post(MEMBERS, person(plan=monthly.pk, method="cash"), format="json")
     assert response.status_code == 400
     assert not Member.objects.exists() and not Membership.objects.exists()

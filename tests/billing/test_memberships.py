@@ -3,8 +3,12 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import DurationUnit, Membership, Payment, period_end
+from billing import services
+from billing.models import DurationUnit, Membership, Payment
+from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import AuditEvent
+from gymsite.accounts.roles import PERMISSIONS, Role
+from gymsite.core.errors import Invalid
 from tests.scoping import assert_list_excludes, assert_other_gym_404
 
 from .factories import MemberFactory, PlanFactory, give_membership
@@ -15,47 +19,7 @@ MEMBERS = "/api/v1/members/"
 MEMBERSHIPS = "/api/v1/memberships/"
 
 
-# --- calendar arithmetic ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "start, count, unit, end",
-    [
-        # expires_on = starts_on + duration (seeds 001 and 002), calendar months and years.
-        (date(2026, 1, 1), 1, "month", date(2026, 2, 1)),
-        (date(2026, 1, 31), 1, "month", date(2026, 2, 28)),  # the issue: Jan 31 + 1 month = Feb 28
-        (date(2028, 1, 31), 1, "month", date(2028, 2, 29)),  # ... or 29 in a leap year
-        (date(2026, 3, 31), 1, "month", date(2026, 4, 30)),
-        (date(2028, 2, 29), 1, "month", date(2028, 3, 29)),
-        (date(2026, 12, 31), 2, "month", date(2027, 2, 28)),
-        (date(2026, 1, 15), 3, "month", date(2026, 4, 15)),
-        (date(2026, 3, 1), 1, "year", date(2027, 3, 1)),
-        (date(2028, 2, 29), 1, "year", date(2029, 2, 28)),  # no Feb 29 in 2029
-        (date(2028, 2, 29), 4, "year", date(2032, 2, 29)),
-        (date(2026, 1, 5), 1, "week", date(2026, 1, 12)),  # Monday to the next Monday
-        (date(2026, 1, 1), 2, "week", date(2026, 1, 15)),
-        (date(2026, 1, 1), 1, "day", date(2026, 1, 2)),  # a 1-day plan bought today expires tomorrow
-        (date(2026, 2, 28), 1, "day", date(2026, 3, 1)),
-        (date(2026, 12, 31), 1, "day", date(2027, 1, 1)),
-    ],
-)
-def test_periods_use_calendar_months(start, count, unit, end):
-    assert period_end(starts_on=start, count=count, unit=unit) == end
-
-
-@pytest.mark.parametrize(
-    "count, unit, start, days",
-    [
-        (1, "day", date(2026, 1, 1), 2),  # today and tomorrow
-        (1, "week", date(2026, 1, 5), 8),
-        (1, "month", date(2026, 1, 1), 32),  # Jan 1 – Feb 1
-        (1, "month", date(2026, 1, 31), 29),  # Jan 31 – Feb 28
-        (1, "year", date(2026, 1, 1), 366),
-    ],
-)
-def test_length_in_days_counts_both_ends(gym, count, unit, start, days):
-    plan = PlanFactory.build(gym=gym, duration_count=count, duration_unit=unit)
-    assert plan.length_in_days(start) == days
+# --- calendar arithmetic (the arithmetic itself: test_periods.py) ----------------------
 
 
 @pytest.mark.parametrize(
@@ -333,7 +297,47 @@ def test_admin_may_downgrade(admin_client, member, monthly, downgrade, frozen):
     assert response.json()["expires_on"] == "2026-01-15"  # Jan 1 + 2 weeks
 
 
+def test_the_plan_change_rule_reads_the_roles_table(trainer_client, member, monthly, downgrade, frozen, monkeypatch):
+    """`memberships.change_plan` (admin only in the table) lifts the upgrade rule: a role
+    given it may downgrade a current period."""
+    assert PERMISSIONS["memberships.change_plan"] == {Role.ADMIN}
+    monkeypatch.setitem(PERMISSIONS, "memberships.change_plan", frozenset({Role.ADMIN, Role.TRAINER}))
+    frozen(2026, 1, 1)
+    current = give_membership(member, monthly).membership
+    response = trainer_client.patch(f"{MEMBERSHIPS}{current.pk}", {"plan": downgrade.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["expires_on"] == "2026-01-15"
+
+
+def test_the_system_may_change_a_current_plan_to_anything(member, monthly, downgrade, frozen):
+    frozen(2026, 1, 1)
+    current = give_membership(member, monthly).membership
+    changed = services.membership_update(actor=Actor.system(), membership=current, changes={"plan": downgrade.pk})
+    assert changed.plan == downgrade and changed.expires_on == date(2026, 1, 15)
+
+
 # --- PATCH and DELETE ------------------------------------------------------------------
+
+
+def test_update_takes_a_changes_dict_and_refuses_other_fields(admin_user, member, monthly, quarterly, frozen):
+    frozen(2026, 1, 1)
+    first = give_membership(member, monthly).membership  # Jan 1 – Feb 1
+    give_membership(member, monthly)  # Feb 2 – Mar 2
+    actor = Actor(user=admin_user)
+    for changes in ({"member": member.pk}, {"expires_on": date(2026, 12, 31)}, {"plan_id": quarterly.pk}):
+        with pytest.raises(Invalid) as refused:
+            services.membership_update(actor=actor, membership=first, changes=changes)
+        assert refused.value.code == "field_not_editable" and set(refused.value.errors) == set(changes)
+    assert not AuditEvent.objects.filter(action="membership.changed").exists()
+    changed = services.membership_update(actor=actor, membership=first, changes={"plan": quarterly.pk})
+    assert changed.expires_on == date(2026, 4, 1)
+    event = AuditEvent.objects.get(action="membership.changed")
+    assert event.data["changes"] == {
+        "plan": [monthly.pk, quarterly.pk],
+        "plan_name": ["Mensual", "Trimestral"],
+        "expires_on": ["2026-02-01", "2026-04-01"],
+    }
+    assert [m.starts_on for m in Membership.objects.order_by("starts_on")] == [date(2026, 1, 1), date(2026, 4, 2)]
 
 
 def test_purchased_price_cannot_change(admin_client, member, monthly):
@@ -426,6 +430,20 @@ def test_membership_list_filters(receptionist_client, gym, monthly, frozen):
     assert [r["id"] for r in rows] == [current.pk]
     rows = receptionist_client.get(MEMBERSHIPS, {"active": "false"}).json()["results"]
     assert [r["id"] for r in rows] == [old.pk]
+
+
+def test_active_filter_takes_today_in_each_gyms_time_zone(admin_client, gym, other_gym, monthly, foreign_plan, frozen):
+    """At 20:00 in Mexico City it is already the next day in Madrid: a period whose last
+    day is the Mexican today is still active, the Madrid one of the same day is over."""
+    frozen(2026, 2, 9)
+    here = give_membership(MemberFactory(gym=gym), monthly, starts_on=date(2026, 2, 9)).membership
+    there = give_membership(MemberFactory(gym=other_gym), foreign_plan, starts_on=date(2026, 2, 9)).membership
+    assert here.expires_on == there.expires_on == date(2026, 3, 9)
+    frozen(2026, 3, 9, 20)  # 03:00 on Mar 10 in Madrid
+    rows = admin_client.get(MEMBERSHIPS, {"active": "true"}).json()["results"]
+    assert [r["id"] for r in rows] == [here.pk]
+    rows = admin_client.get(MEMBERSHIPS, {"active": "false"}).json()["results"]
+    assert [r["id"] for r in rows] == [there.pk]
 
 
 def test_membership_list_runs_a_fixed_number_of_queries(admin_client, gym, monthly, django_assert_num_queries):

@@ -2,8 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from billing import services
 from billing.models import Plan
+from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import AuditEvent
+from gymsite.core.errors import Invalid
 from tests.scoping import assert_list_excludes, assert_other_gym_404
 
 from .factories import MemberFactory, PlanFactory, give_membership
@@ -93,6 +96,36 @@ def test_update_changes_price_but_not_existing_memberships(admin_client, gym, mo
     purchase.membership.refresh_from_db()
     assert purchase.membership.purchased_price == Decimal("500.00")
     assert AuditEvent.objects.filter(action="plan.changed").exists()
+
+
+def test_update_takes_a_changes_dict_and_audits_old_and_new(admin_user, monthly):
+    plan = services.plan_update(
+        actor=Actor(user=admin_user),
+        plan=monthly,
+        changes={"name": " Mensual plus ", "price": Decimal("550.00"), "description": "Con toalla"},
+    )
+    assert (plan.name, plan.price, plan.description) == ("Mensual plus", Decimal("550.00"), "Con toalla")
+    event = AuditEvent.objects.get(action="plan.changed")
+    assert event.data["changes"] == {
+        "name": ["Mensual", "Mensual plus"],
+        "price": ["500.00", "550.00"],
+        "description": ["", "Con toalla"],
+    }
+    # Values equal to the current ones change nothing and write no event.
+    services.plan_update(actor=Actor(user=admin_user), plan=plan, changes={"price": Decimal("550.00")})
+    assert AuditEvent.objects.filter(action="plan.changed").count() == 1
+
+
+def test_update_refuses_fields_that_are_not_editable(admin_client, admin_user, monthly, other_gym):
+    with pytest.raises(Invalid) as refused:
+        services.plan_update(actor=Actor(user=admin_user), plan=monthly, changes={"gym": other_gym, "price": 1})
+    assert refused.value.code == "field_not_editable" and set(refused.value.errors) == {"gym"}
+    response = admin_client.patch(f"{PLANS}{monthly.pk}", {"gym": other_gym.pk, "price": "1.00"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "field_not_editable" and "gym" in response.json()["errors"]
+    monthly.refresh_from_db()
+    assert monthly.gym_id != other_gym.pk and monthly.price == Decimal("500.00")
+    assert not AuditEvent.objects.filter(action="plan.changed").exists()
 
 
 def test_deactivate_is_audited(admin_client, monthly):

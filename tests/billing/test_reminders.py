@@ -1,58 +1,28 @@
 """Expiry reminders, sent through a real SMTP server on loopback (aiosmtpd)."""
 
-import socket
-from datetime import date
-from email import message_from_bytes
+from contextlib import contextmanager
+from datetime import date, timedelta
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import IntegrityError
+from django.db.models.signals import post_save
 from django.test import override_settings
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from billing.models import ExpiryReminder
-from billing.services import expiry_reminder_candidates
+from billing.models import ExpiryReminder, MembershipPause
+from billing.selectors import expiry_reminder_candidates
+from billing.services import expiry_reminders_send
+from billing.services.reminders import CLAIM_TIMEOUT
 from billing.tasks import send_expiry_reminders
+from gymsite.accounts.models import AuditEvent
 
 from .factories import MemberFactory, give_membership
+from .mail import free_port, smtp_settings
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=port,
-        EMAIL_USE_TLS=False,
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_TIMEOUT=5,
-    ):
-        yield inbox
-    controller.stop()
-
 
 def subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
@@ -216,13 +186,133 @@ def test_reminders_in_spanish(smtp, gym, monthly, frozen):
     assert "Hola Lucía" in body(message)
 
 
-def test_a_failed_send_is_retried_later(gym, monthly, frozen, settings):
-    """SMTP down: the reminder row rolls back with the failure, so the next run sends it."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+def due(gym, monthly, frozen, *emails):
+    """Members whose monthly period (Jan 1 – Feb 1) gets its upcoming reminder on Jan 29,
+    the clock left on that day."""
     frozen(2026, 1, 1)
-    give_membership(MemberFactory(gym=gym, email="x@example.com"), monthly)  # Jan 1 – Feb 1
+    for email in emails:
+        give_membership(MemberFactory(gym=gym, email=email), monthly)
     frozen(2026, 1, 29)
-    with pytest.raises(OSError):
+
+
+def reminder(email: str) -> ExpiryReminder:
+    return ExpiryReminder.objects.get(membership__member__email=email)
+
+
+def test_a_refused_mail_is_kept_and_the_next_run_sends_it_once(smtp, gym, monthly, frozen):
+    """The server refuses one recipient: the other mail still goes, the refused one stays
+    unsent with its error, and the next run sends it (and nothing twice)."""
+    due(gym, monthly, frozen, "good@example.com", "full@example.com")
+    smtp.refuse = {"full@example.com"}
+    assert send_expiry_reminders() == {"upcoming": 1, "expired": 0}
+    assert smtp.recipients == [["good@example.com"]]
+    full = reminder("full@example.com")
+    assert full.sent_at is None and full.claimed_at is None and full.attempts == 1
+    assert "SMTPRecipientsRefused" in full.last_error and "Mailbox unavailable" in full.last_error
+    assert reminder("good@example.com").sent_at is not None
+    assert AuditEvent.objects.filter(action="membership.reminder_upcoming").count() == 1
+
+    smtp.refuse = set()
+    assert send_expiry_reminders() == {"upcoming": 1, "expired": 0}
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    assert smtp.recipients == [["good@example.com"], ["full@example.com"]]
+    full.refresh_from_db()
+    assert full.sent_at is not None and full.attempts == 2 and full.last_error == ""
+    assert reminder("good@example.com").attempts == 1
+    assert AuditEvent.objects.filter(action="membership.reminder_upcoming").count() == 2
+
+
+def test_an_unreachable_server_stops_the_run_and_the_retry_sends_each_once(smtp, gym, monthly, frozen):
+    """SMTP down: the run records the failure on the first reminder, stops and raises (the
+    Celery task retries on OSError); a later run sends every reminder exactly once."""
+    due(gym, monthly, frozen, "a@example.com", "b@example.com")
+    with smtp_settings(free_port()), pytest.raises(OSError):  # nothing listens on that port
         send_expiry_reminders.run()
-    assert not ExpiryReminder.objects.exists()
+    first = reminder("a@example.com")
+    assert first.sent_at is None and first.claimed_at is None and first.attempts == 1
+    assert "ConnectionRefusedError" in first.last_error
+    assert not ExpiryReminder.objects.filter(membership__member__email="b@example.com").exists()
+    assert smtp.messages == []
+
+    assert send_expiry_reminders.run() == {"upcoming": 2, "expired": 0}
+    assert send_expiry_reminders.run() == {"upcoming": 0, "expired": 0}
+    assert smtp.recipients == [["a@example.com"], ["b@example.com"]]
+    assert reminder("a@example.com").attempts == 2
+
+
+@contextmanager
+def failing_commit(model, when=lambda row: True):
+    """The transaction that writes a `model` row (for which `when` holds) fails at COMMIT:
+    it also writes a row whose foreign key points nowhere, which the database checks
+    (deferred) at the commit. The block must raise that IntegrityError."""
+
+    def break_it(sender, instance, created=False, **kwargs):
+        if created and when(instance):
+            MembershipPause.objects.create(
+                membership_id=10**9, paused_from=date(2026, 1, 1), paused_until=date(2026, 1, 1)
+            )
+
+    post_save.connect(break_it, sender=model)
+    try:
+        with pytest.raises(IntegrityError, match="FOREIGN KEY|foreign key"):
+            yield
+    finally:
+        post_save.disconnect(break_it, sender=model)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_commit_of_the_reminder_mails_nothing_and_the_next_run_sends_once(smtp, gym, monthly, frozen):
+    due(gym, monthly, frozen, "x@example.com")
+    with failing_commit(ExpiryReminder):
+        expiry_reminders_send()
+    assert smtp.messages == []  # the mail waits for the commit
+    assert not ExpiryReminder.objects.exists() and not MembershipPause.objects.exists()
+
+    assert expiry_reminders_send() == {"upcoming": 1, "expired": 0}
+    assert expiry_reminders_send() == {"upcoming": 0, "expired": 0}
+    assert smtp.recipients == [["x@example.com"]]
+    assert reminder("x@example.com").attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_commit_after_the_send_is_the_at_least_once_duplicate(smtp, gym, monthly, frozen):
+    """The mail went out but marking it sent did not commit: the claim keeps other runs
+    off until it expires, then one more run sends it again (at least once, never lost)."""
+    due(gym, monthly, frozen, "x@example.com")
+    with failing_commit(AuditEvent, when=lambda event: event.action == "membership.reminder_upcoming"):
+        expiry_reminders_send()
+    assert smtp.recipients == [["x@example.com"]]
+    row = reminder("x@example.com")
+    assert row.sent_at is None and row.claimed_at is not None
+    assert expiry_reminders_send() == {"upcoming": 0, "expired": 0}  # claimed: left alone
+    frozen(2026, 1, 29, 12 + 1)  # the claim (15 minutes) has expired
+    assert expiry_reminders_send() == {"upcoming": 1, "expired": 0}
+    assert expiry_reminders_send() == {"upcoming": 0, "expired": 0}
+    assert smtp.recipients == [["x@example.com"]] * 2
+
+
+def test_a_run_leaves_a_live_claim_alone_and_takes_a_stale_one(smtp, gym, monthly, frozen):
+    due(gym, monthly, frozen, "x@example.com")
+    (kind, period), = expiry_reminder_candidates(gym=gym, today=date(2026, 1, 29))
+    claimed = ExpiryReminder.objects.create(
+        membership=period, kind=kind, claimed_at=timezone.now() - CLAIM_TIMEOUT + timedelta(minutes=1), attempts=1
+    )
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}  # another run is sending it
+    assert smtp.messages == []
+    ExpiryReminder.objects.filter(pk=claimed.pk).update(claimed_at=timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1))
+    assert send_expiry_reminders() == {"upcoming": 1, "expired": 0}  # that run died: taken over
+    assert smtp.recipients == [["x@example.com"]]
+    claimed.refresh_from_db()
+    assert claimed.sent_at is not None and claimed.attempts == 2 and claimed.claimed_at is None
+
+
+def test_a_reminder_no_longer_due_is_not_retried(smtp, gym, monthly, frozen):
+    """A refused "expires soon" mail is retried only while the reminder is due: not after
+    the member renewed."""
+    due(gym, monthly, frozen, "x@example.com")
+    smtp.refuse = {"x@example.com"}
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    give_membership(ExpiryReminder.objects.get().membership.member, monthly)  # renewed: stacked
+    smtp.refuse = set()
+    assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}
+    assert smtp.messages == [] and ExpiryReminder.objects.get().sent_at is None
