@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from gymsite.accounts.audit import Actor
+from gymsite.accounts.admin_mixins import ServiceAdminMixin
 
 from . import services
 from .models import PLAN_EDITABLE_FIELDS, ExpiryReminder, Membership, MembershipPause, Payment, Plan
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Writes go through the services, so the owner's changes are audited like the API's.
     The form has already validated the model's constraints (unique name, price > 0)."""
 
@@ -16,23 +16,16 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ["gym", "is_active", "duration_unit"]
     search_fields = ["name", "description"]
     list_select_related = ["gym"]
+    service_fields = PLAN_EDITABLE_FIELDS
 
-    def save_model(self, request, obj, form, change):
-        actor = Actor(user=request.user)
-        data = {name: form.cleaned_data[name] for name in PLAN_EDITABLE_FIELDS if name in form.cleaned_data}
-        if change:
-            changed = {name: value for name, value in data.items() if name in form.changed_data}
-            saved = services.plan_update(actor=actor, plan=obj, changes=changed)
-        else:
-            saved = services.plan_create(actor=actor, gym=form.cleaned_data["gym"], **data)
-        obj.pk = saved.pk
+    def service_create(self, *, actor, form, data):
+        return services.plan_create(actor=actor, gym=form.cleaned_data["gym"], **data)
 
-    def delete_model(self, request, obj):
-        services.plan_delete(actor=Actor(user=request.user), plan=obj)
+    def service_update(self, *, actor, obj, changes):
+        return services.plan_update(actor=actor, plan=obj, changes=changes)
 
-    def delete_queryset(self, request, queryset):
-        for plan in queryset.order_by("pk"):
-            services.plan_delete(actor=Actor(user=request.user), plan=plan)
+    def service_delete(self, *, actor, obj):
+        services.plan_delete(actor=actor, plan=obj)
 
 
 class PauseInline(admin.TabularInline):
@@ -48,7 +41,7 @@ class PauseInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Read-only: dates, prices and cancellation are kept consistent (stacking, pauses,
     the member's summary) by the API's services, so they are not edited here. A delete
     goes through the service, which moves the stacked periods back and refreshes the
@@ -71,12 +64,11 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def delete_model(self, request, obj):
-        services.membership_delete(actor=Actor(user=request.user), membership=obj)
+    # Members are locked in id order, then their periods.
+    delete_order = ("member_id", "pk")
 
-    def delete_queryset(self, request, queryset):
-        for membership in queryset.order_by("member_id", "pk"):  # members locked in id order
-            services.membership_delete(actor=Actor(user=request.user), membership=membership)
+    def service_delete(self, *, actor, obj):
+        services.membership_delete(actor=actor, membership=obj)
 
 
 @admin.register(Payment)

@@ -158,7 +158,7 @@ def payments_summary(*, gyms: Iterable[Gym], date_from: date | None, date_to: da
         total, count = _totals(methods)
         out.append(
             {
-                "gym": {"id": gym.pk, "name": gym.name},
+                "gym": gym,
                 "currency": gym.currency,
                 "time_zone": gym.time_zone,
                 "total": _money(total),
