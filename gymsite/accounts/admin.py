@@ -4,6 +4,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .audit import Actor
 from .models import APIToken, AuditEvent, Gym, User
 
 
@@ -59,6 +61,12 @@ class UserAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # As the API's activate/deactivate: the user's tokens end for good, audited.
+            services.user_activity_changed(actor=Actor.from_request(request), user=obj)
 
 
 @admin.register(APIToken)
