@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_mixins import ServiceAdminMixin
-from .models import APIToken, AuditEvent, Gym, User
+from .models import GYM_EDITABLE_FIELDS, USER_EDITABLE_FIELDS, APIToken, AuditEvent, Gym, User
 
 
 @admin.register(Gym)
@@ -17,14 +17,14 @@ class GymAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["name", "time_zone", "currency", "is_active", "created_at"]
     list_filter = ["is_active", "currency", "time_zone"]
     search_fields = ["name", "address"]
-    fields = list(services.GYM_FIELDS)
-    service_fields = services.GYM_FIELDS
+    fields = list(GYM_EDITABLE_FIELDS)
+    service_fields = GYM_EDITABLE_FIELDS
 
     def service_create(self, *, actor, form, data):
         return services.gym_create(actor=actor, **data)
 
     def service_update(self, *, actor, obj, changes):
-        return services.gym_update(actor=actor, gym=obj, data=changes)
+        return services.gym_update(actor=actor, gym=obj, changes=changes)
 
     def service_delete(self, *, actor, obj):
         services.gym_delete(actor=actor, gym=obj)
@@ -67,7 +67,7 @@ class UserAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_select_related = ["gym"]
     readonly_fields = ["last_login", "created_at", "updated_at"]
 
-    service_fields = (*services.USER_EDITABLE_FIELDS, "is_active")
+    service_fields = (*USER_EDITABLE_FIELDS, "is_active")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -81,7 +81,7 @@ class UserAdmin(ServiceAdminMixin, admin.ModelAdmin):
         if "is_active" in changes:
             obj = services.user_set_active(actor=actor, user=obj, active=changes.pop("is_active"))
         if changes:
-            obj = services.user_update(actor=actor, user=obj, data=changes)
+            obj = services.user_update(actor=actor, user=obj, changes=changes)
         return obj
 
     def service_delete(self, *, actor, obj):

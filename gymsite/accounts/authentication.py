@@ -12,18 +12,36 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from .models import API_TOKEN_PREFIX, APIToken, User, hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+SCHEME = "Bearer"
+# The user's session generation when the token was issued (User.session_generation).
+SESSION_CLAIM = "sgen"
+
+
+def bearer_credentials(request) -> bytes | None:
+    """The credentials of an `Authorization: Bearer <credentials>` header, or None for no
+    header or another scheme. The scheme is case-insensitive (RFC 7235): `bearer` works
+    like `Bearer`. A Bearer header with other than one value is refused."""
+    parts = authentication.get_authorization_header(request).split()
+    if not parts or parts[0].lower() != SCHEME.lower().encode():
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed(
+            _("Authorization header must contain two space-delimited values"),
+            code="bad_authorization_header",
+        )
+    return parts[1]
 
 
 class APITokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer gymsite_<random>`: a personal API token acts as its owner."""
 
-    keyword = "Bearer"
+    keyword = SCHEME
 
     def authenticate(self, request):
-        parts = authentication.get_authorization_header(request).split()
-        if len(parts) != 2 or parts[0].decode(errors="replace") != self.keyword:
+        credentials = bearer_credentials(request)
+        if credentials is None:
             return None
-        raw = parts[1].decode(errors="replace")
+        raw = credentials.decode(errors="replace")
         if not raw.startswith(API_TOKEN_PREFIX):
             return None
         token = (
@@ -53,17 +71,32 @@ class APITokenAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-def token_matches_password(token, user: User) -> bool:
-    """JWTs carry a digest of the password hash when issued (CHECK_REVOKE_TOKEN): once the
-    password changes, every access and refresh token issued before stops working."""
-    if not jwt_settings.CHECK_REVOKE_TOKEN:
-        return True
-    return token.get(jwt_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
+def stale_token_reason(token, user: User) -> str | None:
+    """Why a JWT of `user` no longer counts, or None when it does. Tokens carry a digest of
+    the password hash when issued (CHECK_REVOKE_TOKEN): once the password changes, every
+    access and refresh token issued before stops working. They also carry the user's
+    session generation: deactivating the user raises it, so tokens issued before stay
+    dead after a reactivation."""
+    if jwt_settings.CHECK_REVOKE_TOKEN and token.get(
+        jwt_settings.REVOKE_TOKEN_CLAIM
+    ) != get_md5_hash_password(user.password):
+        return "password_changed"
+    if token.get(SESSION_CLAIM, 0) != user.session_generation:
+        return "session_ended"
+    return None
 
 
 class ActiveUserJWTAuthentication(JWTAuthentication):
     """simplejwt's authentication, with the user's gym loaded in the same query; an
-    inactive user's tokens stop working at once (simplejwt checks is_active)."""
+    inactive user's tokens stop working at once (simplejwt checks is_active), and the
+    scheme is matched case-insensitively."""
+
+    def authenticate(self, request):
+        raw_token = bearer_credentials(request)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        return self.get_user(validated_token), validated_token
 
     def get_user(self, validated_token):
         try:
@@ -79,11 +112,16 @@ class ActiveUserJWTAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("User not found or inactive."), code="user_inactive"
             )
-        if not token_matches_password(validated_token, user):
+        reason = stale_token_reason(validated_token, user)
+        if reason == "password_changed":
             raise exceptions.AuthenticationFailed(
-                _("The password has changed since this token was issued."), code="password_changed"
+                _("The password has changed since this token was issued."), code=reason
+            )
+        if reason is not None:
+            raise exceptions.AuthenticationFailed(
+                _("This session has been ended. Sign in again."), code=reason
             )
         return user
 
     def authenticate_header(self, request):
-        return 'Bearer realm="api"'
+        return f'{SCHEME} realm="api"'

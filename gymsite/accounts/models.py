@@ -67,6 +67,23 @@ class Gym(TimeStampedModel):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+# What each update may change (gymsite.core.changes): one tuple per model, per role
+# where it differs. An admin edits staff users on /users/{id}; everyone edits their own
+# profile on /users/me.
+GYM_EDITABLE_FIELDS = (
+    "name",
+    "address",
+    "time_zone",
+    "currency",
+    "is_active",
+    "expiry_reminder_days",
+    "default_stay_minutes",
+    "language",
+)
+USER_EDITABLE_FIELDS = ("email", "username", "full_name", "document_id", "phone", "role", "gym")
+PROFILE_EDITABLE_FIELDS = ("email", "full_name", "phone")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -105,6 +122,9 @@ class User(AbstractBaseUser, TimeStampedModel):
         related_name="staff",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Every JWT carries the value it was issued under; raising it ends every session
+    # issued before (deactivation), whatever happens to the account afterwards.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

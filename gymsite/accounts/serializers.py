@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from gymsite.core.serializer_cache import CachedFieldsMixin
 
-from .models import APIToken, AuditEvent, Gym, User
+from .models import GYM_EDITABLE_FIELDS, PROFILE_EDITABLE_FIELDS, APIToken, AuditEvent, Gym, User
 from .roles import Role
 
 
@@ -19,19 +19,7 @@ class GymRefSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 class GymSerializer(serializers.ModelSerializer):
     class Meta:
         model = Gym
-        fields = [
-            "id",
-            "name",
-            "address",
-            "time_zone",
-            "currency",
-            "is_active",
-            "expiry_reminder_days",
-            "default_stay_minutes",
-            "language",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *GYM_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -78,9 +66,7 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = UserSerializer.Meta.fields
-        read_only_fields = [
-            f for f in UserSerializer.Meta.fields if f not in ("email", "full_name", "phone")
-        ]
+        read_only_fields = [f for f in UserSerializer.Meta.fields if f not in PROFILE_EDITABLE_FIELDS]
         extra_kwargs = {"email": {"validators": []}}
 
 
@@ -136,6 +122,12 @@ class RefreshSerializer(serializers.Serializer):
 
 class SetPasswordSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+    current_password = serializers.CharField(
+        max_length=4096,
+        required=False,
+        style={"input_type": "password"},
+        help_text="Required to change your own password.",
+    )
 
 
 class ChangeOwnPasswordSerializer(SetPasswordSerializer):

@@ -7,18 +7,28 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import Conflict, DomainError, Invalid, NotAllowed, Throttled
 
 from .audit import Actor, audit_record
-from .authentication import token_matches_password
-from .models import APIToken, Gym, User, hash_token, new_raw_token
+from .authentication import SESSION_CLAIM, stale_token_reason
+from .models import (
+    GYM_EDITABLE_FIELDS,
+    PROFILE_EDITABLE_FIELDS,
+    USER_EDITABLE_FIELDS,
+    APIToken,
+    Gym,
+    User,
+    hash_token,
+    new_raw_token,
+)
 from .roles import Role
 from .throttling import Attempt, login_attempt_start, registration_attempt_start
 
@@ -32,20 +42,50 @@ class InvalidCredentials(DomainError):
 # --- Authentication -------------------------------------------------------------------
 
 
-def _find_login_user(identifier: str) -> User | None:
-    field = "email__iexact" if "@" in identifier else "username"
-    return User.objects.select_related("gym").filter(**{field: identifier}).first()
+def _find_login_user(*, email: str | None, username: str | None) -> User | None:
+    """The one account a login names. The field the client used comes first: `username`
+    matches a username exactly, `email` an email case-insensitively. When it matches
+    nobody the value is tried as the other kind, as the login box takes either (an email
+    typed as a username, a username sent as `email`). So an identifier that is the email
+    of one account and the username of another always means the same account for the
+    same request, and its password and throttle are that account's only."""
+    value = email or username or ""
+    candidates = list(
+        User.objects.select_related("gym").filter(Q(username=value) | Q(email__iexact=value))[:2]
+    )
+
+    def by_username(user: User) -> bool:
+        return user.username == value
+
+    def by_email(user: User) -> bool:
+        return user.email.lower() == value.lower()
+
+    for named in (by_email, by_username) if email else (by_username, by_email):
+        for user in candidates:
+            if named(user):
+                return user
+    return candidates[0] if candidates else None
 
 
-def auth_login(*, identifier: str, password: str, ip: str | None) -> tuple[User, dict[str, str]]:
-    """Check the credentials and issue a token pair. Wrong password, unknown account and
-    inactive account fail alike, so the answer reveals nothing about who exists.
-
-    Not atomic on purpose: the failure is audited even though the call then raises."""
-    attempt = login_attempt_start(identifier=identifier, ip=ip)
+def _password_attempt(*, user: User | None, identifier: str, ip: str | None) -> Attempt:
+    """Count one password check (login_attempt_start); 429 when over the limit."""
+    attempt = login_attempt_start(account=user.pk if user else None, identifier=identifier, ip=ip)
     if not isinstance(attempt, Attempt):
         raise Throttled(retry_after=attempt)
-    user = _find_login_user(identifier)
+    return attempt
+
+
+def auth_login(
+    *, password: str, ip: str | None, email: str | None = None, username: str | None = None
+) -> tuple[User, dict[str, str]]:
+    """Check the credentials and issue a token pair. Wrong password, unknown account and
+    inactive account fail alike, so the answer reveals nothing about who exists.
+    Failures are throttled per account, however it was named (see throttling).
+
+    Not atomic on purpose: the failure is audited even though the call then raises."""
+    identifier = email or username or ""
+    user = _find_login_user(email=email, username=username)
+    attempt = _password_attempt(user=user, identifier=identifier, ip=ip)
     # Hash even when there is no such user, so timing does not tell either.
     password_ok = user.check_password(password) if user else User().check_password(password)
     if user is None or not password_ok or not user.is_active:
@@ -65,6 +105,7 @@ def auth_login(*, identifier: str, password: str, ip: str | None) -> tuple[User,
 
 def token_pair_for(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
+    refresh[SESSION_CLAIM] = user.session_generation  # copied into the access token
     return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
 
 
@@ -95,7 +136,7 @@ def auth_refresh(*, refresh_token: str) -> dict[str, str]:
     (blacklisted) token is refused."""
     refresh = _parse_refresh(refresh_token)
     user = User.objects.filter(pk=refresh.payload.get("user_id"), is_active=True).first()
-    if user is None or not token_matches_password(refresh, user):
+    if user is None or stale_token_reason(refresh, user) is not None:
         raise _token_invalid()
     _spend_refresh(refresh)
     return token_pair_for(user)
@@ -147,11 +188,13 @@ def _save_user(user: User, **kwargs) -> None:
 
 
 def _check_unique(*, email: str | None, username: str | None, exclude_pk=None) -> None:
+    """Emails and usernames are unique, and unique across each other too: a username that
+    is another account's email (or the reverse) would let one login name two accounts."""
     errors: dict[str, list[str]] = {}
     others = User.objects.exclude(pk=exclude_pk)
-    if email and others.filter(email__iexact=email).exists():
+    if email and others.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
         errors["email"] = [str(_("This email is already in use."))]
-    if username and others.filter(username=username).exists():
+    if username and others.filter(Q(username=username) | Q(email__iexact=username)).exists():
         errors["username"] = [str(_("This username is already in use."))]
     if errors:
         raise _user_exists_error(errors)
@@ -238,59 +281,107 @@ def user_register(
     )
 
 
-USER_EDITABLE_FIELDS = ("email", "username", "full_name", "document_id", "phone", "role", "gym")
-PROFILE_EDITABLE_FIELDS = ("email", "full_name", "phone")
+def _audit_changes(changed: dict[str, list[Any]]) -> dict[str, Any]:
+    """The audit data of an update: the names of the changed fields and, per field, its
+    old and new value."""
+    return {"changed": sorted(changed), "changes": changed}
+
+
+def _update_user(*, actor: Actor, user: User, changes: dict[str, Any]) -> User:
+    """Apply `changes` (already checked against the caller's editable fields) to `user`,
+    locked, under the rules every staff user keeps; audit what really changed."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_unique(email=changes.get("email"), username=changes.get("username"), exclude_pk=user.pk)
+    if changes.get("role", user.role) == Role.ADMIN:
+        changes = {**changes, "gym": None}  # an admin belongs to no gym
+    changed = apply_changes(user, changes)
+    _check_gym_for_role(user.role, user.gym)
+    if changed:
+        _save_user(user)
+        audit_record(actor=actor, action="user.changed", target=user, data=_audit_changes(changed))
+    return user
 
 
 @transaction.atomic
-def user_update(*, actor: Actor, user: User, data: dict[str, Any], allowed=USER_EDITABLE_FIELDS) -> User:
-    user = User.objects.select_for_update().get(pk=user.pk)
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise Invalid(
-            _("These fields cannot be changed here."),
-            "field_not_editable",
-            errors={field: [str(_("This field cannot be changed here."))] for field in sorted(unknown)},
-        )
-    _check_unique(email=data.get("email"), username=data.get("username"), exclude_pk=user.pk)
+def user_update(*, actor: Actor, user: User, changes: dict[str, Any]) -> User:
+    """An admin edits a staff user: the fields of USER_EDITABLE_FIELDS. An admin cannot
+    change their own role (they could leave the system without an administrator)."""
+    check_editable(changes, USER_EDITABLE_FIELDS)
     if (
-        "role" in data
-        and data["role"] != user.role
+        "role" in changes
+        and changes["role"] != user.role
         and actor.user is not None
         and actor.user.pk == user.pk
     ):
-        # An admin demoting themselves could leave the system without any administrator.
         raise Invalid(
             _("You cannot change your own role."),
             "cannot_change_own_role",
             errors={"role": [str(_("You cannot change your own role."))]},
         )
-    changes = {}
-    for field, value in data.items():
-        current = getattr(user, field)
-        if current != value:
-            changes[field] = value.pk if isinstance(value, Gym) else value
-            setattr(user, field, value)
-    if user.role == Role.ADMIN:
-        user.gym = None
-    _check_gym_for_role(user.role, user.gym)
-    if changes:
-        _save_user(user)
-        audit_record(actor=actor, action="user.changed", target=user, data={"changed": sorted(changes)})
-    return user
+    return _update_user(actor=actor, user=user, changes=changes)
+
+
+@transaction.atomic
+def profile_update(*, actor: Actor, user: User, changes: dict[str, Any]) -> User:
+    """Anyone edits their own profile: the fields of PROFILE_EDITABLE_FIELDS."""
+    check_editable(changes, PROFILE_EDITABLE_FIELDS)
+    return _update_user(actor=actor, user=user, changes=changes)
+
+
+def _end_credentials(*, actor: Actor, user: User, reason: str) -> dict[str, Any]:
+    """End for good every credential `user` holds: their API tokens are revoked, and every
+    JWT issued so far (access and refresh) stops counting, since tokens carry the session
+    generation this raises; their outstanding refresh tokens are blacklisted as well. The
+    caller holds the user's row lock. Returns what it ended, for the audit log."""
+    now = timezone.now()
+    tokens = list(user.api_tokens.filter(is_active=True).order_by("pk"))
+    for token in tokens:
+        token.is_active = False
+        token.revoked_at = now
+        token.save(update_fields=["is_active", "revoked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="token.revoked",
+            target=token,
+            gym=user.gym_id,
+            data={"user": user.pk, "reason": reason},
+        )
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=now, blacklistedtoken__isnull=True
+    )
+    ended = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=outstanding) for outstanding in live], ignore_conflicts=True
+    )
+    user.session_generation += 1
+    user.save(update_fields=["session_generation", "updated_at"])
+    return {"revoked_tokens": [token.pk for token in tokens], "ended_refresh_tokens": len(ended)}
+
+
+def _activity_changed(*, actor: Actor, user: User) -> None:
+    """`user.is_active` has just changed: end their credentials and audit it."""
+    ended = _end_credentials(
+        actor=actor, user=user, reason="user_activated" if user.is_active else "user_deactivated"
+    )
+    audit_record(
+        actor=actor,
+        action="user.activated" if user.is_active else "user.deactivated",
+        target=user,
+        data=ended,
+    )
 
 
 @transaction.atomic
 def user_set_active(*, actor: Actor, user: User, active: bool) -> User:
+    """Deactivation ends every credential of the user for good (API tokens, JWT access and
+    refresh tokens): a reactivated user signs in afresh and makes new tokens. Activation
+    does the same, so credentials left from an inactive spell never come back."""
     if not active and actor.user is not None and actor.user.pk == user.pk:
         raise Invalid(_("You cannot deactivate your own user."), "cannot_deactivate_self")
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active", "updated_at"])
-        audit_record(
-            actor=actor, action="user.activated" if active else "user.deactivated", target=user
-        )
+        _activity_changed(actor=actor, user=user)
     return user
 
 
@@ -298,14 +389,22 @@ def user_set_active(*, actor: Actor, user: User, active: bool) -> User:
 def user_set_password(
     *, actor: Actor, user: User, new_password: str, current_password: str | None = None
 ) -> None:
-    """An admin sets anyone's password; a user changing their own must give the current one."""
+    """An admin sets another user's password. Changing one's own always needs the current
+    one, whatever the path (a stolen session must not take the account over); a wrong
+    current password counts as a failed login of the account, so it is throttled alike."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if current_password is not None and not user.check_password(current_password):
-        raise Invalid(
-            _("The current password is incorrect."),
-            "wrong_current_password",
-            errors={"current_password": [str(_("The current password is incorrect."))]},
-        )
+    if actor.user is not None and actor.user.pk == user.pk:
+        if current_password is None:
+            message = _("Give your current password to change it.")
+            raise Invalid(message, "current_password_required", errors={"current_password": [str(message)]})
+        attempt = _password_attempt(user=user, identifier=user.username, ip=actor.ip)
+        if not user.check_password(current_password):
+            raise Invalid(
+                _("The current password is incorrect."),
+                "wrong_current_password",
+                errors={"current_password": [str(_("The current password is incorrect."))]},
+            )
+        attempt.succeeded()
     _validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
@@ -347,18 +446,6 @@ def api_token_revoke(*, actor: Actor, token: APIToken) -> APIToken:
 
 # --- Gyms -----------------------------------------------------------------------------
 
-GYM_FIELDS = (
-    "name",
-    "address",
-    "time_zone",
-    "currency",
-    "is_active",
-    "expiry_reminder_days",
-    "default_stay_minutes",
-    "language",
-)
-
-
 def _gym_exists_error() -> Invalid:
     return Invalid(
         _("A gym with this name already exists."),
@@ -388,17 +475,16 @@ def gym_create(*, actor: Actor, **fields) -> Gym:
 
 
 @transaction.atomic
-def gym_update(*, actor: Actor, gym: Gym, data: dict[str, Any]) -> Gym:
+def gym_update(*, actor: Actor, gym: Gym, changes: dict[str, Any]) -> Gym:
+    check_editable(changes, GYM_EDITABLE_FIELDS)
     gym = Gym.objects.select_for_update().get(pk=gym.pk)
     others = Gym.objects.exclude(pk=gym.pk)
-    if "name" in data and others.filter(name__iexact=data["name"]).exists():
+    if "name" in changes and others.filter(name__iexact=changes["name"]).exists():
         raise _gym_exists_error()
-    changed = sorted(field for field, value in data.items() if getattr(gym, field) != value)
-    for field in changed:
-        setattr(gym, field, data[field])
+    changed = apply_changes(gym, changes)
     if changed:
         _save_gym(gym)
-        audit_record(actor=actor, action="gym.changed", target=gym, gym=gym, data={"changed": changed})
+        audit_record(actor=actor, action="gym.changed", target=gym, gym=gym, data=_audit_changes(changed))
     return gym
 
 

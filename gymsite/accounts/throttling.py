@@ -1,8 +1,10 @@
 """Attempt throttling through the cache (Redis in production).
 
 One mechanism, parametrised per use by a key kind, a limit and a window:
-- logins: more than LOGIN_FAILURES_PER_IDENTIFIER failed logins for one identifier, or
-  LOGIN_FAILURES_PER_IP from one address, within LOGIN_FAILURE_WINDOW_SECONDS;
+- logins: more than LOGIN_FAILURES_PER_IDENTIFIER failed password checks for one account
+  (however it is named: email or username; a wrong current password when changing it
+  counts too) or for one identifier that names no account, or LOGIN_FAILURES_PER_IP
+  from one address, within LOGIN_FAILURE_WINDOW_SECONDS;
 - registrations: more than REGISTRATIONS_PER_IP attempts from one address within
   REGISTRATION_WINDOW_SECONDS.
 → 429 with Retry-After.
@@ -11,7 +13,7 @@ Each attempt is counted *before* anything is checked, with the cache's atomic in
 one-minute buckets (the window is the sum of its buckets). Counting first is what makes
 the limit hold under concurrency: twenty parallel guesses cannot all pass a check that
 none of them has yet counted itself into. A successful login then takes its attempt back
-(and clears the identifier's count), so only failures remain counted; a registration
+(and clears the account's count), so only failures remain counted; a registration
 keeps every attempt counted, failed ones too, so the endpoint cannot be used to probe
 which emails and usernames exist.
 """
@@ -130,17 +132,19 @@ def attempt_start(counters: Sequence[Counter]) -> Attempt | int:
     return Attempt(counters=tuple(counters), bucket=bucket, at=now)
 
 
-def login_attempt_start(*, identifier: str, ip: str | None) -> Attempt | int:
-    """Count one login attempt for the identifier and, when known, the address."""
+def login_attempt_start(*, account: int | None, identifier: str, ip: str | None) -> Attempt | int:
+    """Count one password check against the account it is for (its id) or, when the
+    identifier names no account, against the identifier; and, when known, the address.
+
+    Counting per account means five failures by email and five more by username are one
+    limit, not two. An unknown identifier has a limit of its own, the same, so the
+    answers (401s, then 429s with the same Retry-After) do not tell who exists."""
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    limit = settings.LOGIN_FAILURES_PER_IDENTIFIER
     counters = [
-        counter(
-            "login-attempts:id",
-            identifier,
-            limit=settings.LOGIN_FAILURES_PER_IDENTIFIER,
-            window=window,
-            clear_on_success=True,
-        )
+        counter("login-attempts:user", str(account), limit=limit, window=window, clear_on_success=True)
+        if account is not None
+        else counter("login-attempts:id", identifier, limit=limit, window=window, clear_on_success=True)
     ]
     if ip:
         counters.append(counter("login-attempts:ip", ip, limit=settings.LOGIN_FAILURES_PER_IP, window=window))

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gymsite.core.errors import NotAllowed
 from gymsite.core.filters import BooleanFilter, IdFilter
 
 from . import services
@@ -49,9 +50,11 @@ class LoginView(APIView):
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         user, tokens = services.auth_login(
-            identifier=serializer.validated_data["identifier"],
-            password=serializer.validated_data["password"],
+            email=data.get("email"),
+            username=data.get("username"),
+            password=data["password"],
             ip=client_ip(request),
         )
         return Response(
@@ -111,6 +114,16 @@ class RegisterView(APIView):
 
 
 # --- Staff users ----------------------------------------------------------------------
+
+
+def _require_password_login(request) -> None:
+    """Creating and listing API tokens needs a password login (a JWT session), not an API
+    token: otherwise a leaked token could mint successors and outlive its revocation."""
+    if isinstance(request.auth, APIToken):
+        raise NotAllowed(
+            _("Sign in with your password to create or list API tokens."),
+            "password_login_required",
+        )
 
 
 class UserFilter(filters.FilterSet):
@@ -176,7 +189,7 @@ class UserViewSet(
         serializer.instance = services.user_update(
             actor=Actor.from_request(self.request),
             user=serializer.instance,
-            data=serializer.validated_data,
+            changes=serializer.validated_data,
         )
 
     def _message(self, user, text):
@@ -197,18 +210,21 @@ class UserViewSet(
     @extend_schema(request=SetPasswordSerializer, responses={200: MessageSerializer})
     @action(detail=True, methods=["patch"], url_path="password")
     def set_password(self, request, pk=None):
+        """An admin sets a user's password; their own only with the current one."""
         serializer = SetPasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_set_password(
             actor=Actor.from_request(request),
             user=self.get_object(),
             new_password=serializer.validated_data["new_password"],
+            current_password=serializer.validated_data.get("current_password"),
         )
         return Response({"message": _("Password updated.")})
 
     @extend_schema(request=None, responses={200: APITokenSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def tokens(self, request, pk=None):
+        _require_password_login(request)
         user = self.get_object()
         return Response(APITokenSerializer(user.api_tokens.all(), many=True).data)
 
@@ -230,11 +246,8 @@ class UserViewSet(
             return Response(ProfileSerializer(request.user).data)
         serializer = ProfileSerializer(request.user, data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(
-            actor=Actor.from_request(request),
-            user=request.user,
-            data=serializer.validated_data,
-            allowed=services.PROFILE_EDITABLE_FIELDS,
+        user = services.profile_update(
+            actor=Actor.from_request(request), user=request.user, changes=serializer.validated_data
         )
         return Response(ProfileSerializer(user).data)
 
@@ -260,6 +273,7 @@ class UserViewSet(
     @extend_schema(methods=["post"], request=APITokenSerializer, responses={201: APITokenCreatedSerializer})
     @action(detail=False, methods=["get", "post"], url_path="me/tokens", pagination_class=None, filterset_class=None)
     def me_tokens(self, request):
+        _require_password_login(request)
         if request.method == "GET":
             return Response(APITokenSerializer(request.user.api_tokens.all(), many=True).data)
         serializer = APITokenSerializer(data=request.data)
@@ -330,7 +344,9 @@ class GymViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.gym_update(
-            actor=Actor.from_request(self.request), gym=serializer.instance, data=serializer.validated_data
+            actor=Actor.from_request(self.request),
+            gym=serializer.instance,
+            changes=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):

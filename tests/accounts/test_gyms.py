@@ -130,7 +130,14 @@ def test_admin_updates_a_gym_and_it_is_audited(admin_client, gym):
     gym.refresh_from_db()
     assert (gym.address, gym.time_zone, gym.currency) == ("New address", "UTC", "USD")
     event = AuditEvent.objects.get(action="gym.changed")
-    assert event.data == {"changed": ["address", "currency", "time_zone"]}
+    assert event.data == {
+        "changed": ["address", "currency", "time_zone"],
+        "changes": {
+            "address": ["1 Test Street", "New address"],
+            "currency": ["MXN", "USD"],
+            "time_zone": ["America/Mexico_City", "UTC"],
+        },
+    }
     # Deactivating is an update too.
     admin_client.patch(f"{GYMS}{gym.pk}", {"is_active": False}, format="json")
     gym.refresh_from_db()

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from gymsite.accounts.models import APIToken, AuditEvent, User, hash_token
 from tests.conftest import client_for
+from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +156,81 @@ def test_admin_lists_and_revokes_anyones_tokens(admin_client, admin_user, traine
     assert admin_client.delete(f"/api/v1/users/{trainer.pk}/tokens/{other['id']}").status_code == 404
     assert admin_client.delete(f"/api/v1/users/{trainer.pk}/tokens/99999").status_code == 404
     assert admin_client.get("/api/v1/users/99999/tokens").status_code == 404
+
+
+# --- an API token cannot make API tokens ----------------------------------------------
+
+
+def assert_password_login_required(response) -> None:
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Sign in with your password to create or list API tokens.",
+        "code": "password_login_required",
+    }
+
+
+def test_an_api_token_cannot_create_or_list_tokens(trainer_client, trainer):
+    raw = create_token(trainer_client)["token"]
+    script = bearer(raw)
+    assert_password_login_required(script.post(MY_TOKENS, {"description": "successor"}, format="json"))
+    assert_password_login_required(script.get(MY_TOKENS))
+    assert APIToken.objects.count() == 1
+    assert AuditEvent.objects.filter(action="token.created").count() == 1
+    # It still acts as its owner elsewhere, and may revoke (itself, here).
+    assert script.get(ME).status_code == 200
+    token = APIToken.objects.get()
+    assert script.delete(f"{MY_TOKENS}/{token.pk}").status_code == 200
+    assert script.get(ME).status_code == 401
+
+
+def test_an_admins_api_token_cannot_list_anyones_tokens(admin_client, trainer):
+    create_token(client_for(trainer))
+    raw = create_token(admin_client)["token"]
+    assert_password_login_required(bearer(raw).get(f"/api/v1/users/{trainer.pk}/tokens"))
+    assert admin_client.get(f"/api/v1/users/{trainer.pk}/tokens").status_code == 200
+
+
+def test_a_jwt_session_creates_tokens(trainer):
+    login = APIClient().post(
+        "/api/v1/auth/login", {"username": "trainer", "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
+    session = bearer(login["access_token"])
+    assert session.post(MY_TOKENS, {"description": "from a password login"}, format="json").status_code == 201
+    assert len(session.get(MY_TOKENS).json()) == 1
+
+
+# --- the scheme is case-insensitive (RFC 7235) ---------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_any_case_of_the_bearer_scheme_works(trainer_client, trainer, scheme):
+    raw = create_token(trainer_client)["token"]
+    login = APIClient().post(
+        "/api/v1/auth/login", {"username": "trainer", "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
+    for credentials in (raw, login["access_token"]):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"{scheme} {credentials}")
+        response = client.get(ME)
+        assert response.status_code == 200, (scheme, response.content)
+        assert response.json()["id"] == trainer.pk
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("Basic dHJhaW5lcjp4", "not_authenticated"),
+        ("bearer", "bad_authorization_header"),
+        ("bearer one two", "bad_authorization_header"),
+        ("bearer gymsite_not-a-real-token", "invalid_token"),
+        ("bearer not-a-jwt", "token_not_valid"),
+    ],
+)
+def test_bad_authorization_headers_are_401(trainer, header, code):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get(ME)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == code and body["detail"]
+    assert response["WWW-Authenticate"].startswith("Bearer")

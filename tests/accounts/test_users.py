@@ -185,6 +185,7 @@ def test_retrieve_and_404(admin_client, trainer):
 
 
 def test_put_updates_fields_but_never_is_active(admin_client, admin_user, trainer, other_gym):
+    trainer_gym = trainer.gym_id
     response = admin_client.put(
         f"{USERS}{trainer.pk}",
         {
@@ -204,7 +205,16 @@ def test_put_updates_fields_but_never_is_active(admin_client, admin_user, traine
     )
     assert trainer.is_active is True
     event = AuditEvent.objects.get(action="user.changed")
-    assert event.data == {"changed": ["email", "full_name", "gym", "role", "username"]}
+    assert event.data == {
+        "changed": ["email", "full_name", "gym", "role", "username"],
+        "changes": {
+            "email": ["trainer@gym.com", "coach@gym.com"],
+            "full_name": ["Trainer", "Head Coach"],
+            "gym": [trainer_gym, other_gym.pk],
+            "role": ["trainer", "receptionist"],
+            "username": ["trainer", "coach"],
+        },
+    }
     assert event.actor_user == admin_user
 
 
@@ -358,7 +368,7 @@ def test_profile_edit_is_audited(trainer_client, trainer):
     trainer_client.patch(f"{USERS}me", {"full_name": "Someone"}, format="json")
     event = AuditEvent.objects.get(action="user.changed")
     assert event.actor_user == trainer
-    assert event.data == {"changed": ["full_name"]}
+    assert event.data == {"changed": ["full_name"], "changes": {"full_name": ["Trainer", "Someone"]}}
 
 
 def test_me_needs_authentication(anon_client):
@@ -388,3 +398,106 @@ def test_change_own_password(trainer_client, trainer):
     assert trainer.check_password(STRONG)
     event = AuditEvent.objects.get(action="user.password_changed")
     assert event.actor_user == trainer and event.target_id == str(trainer.pk)
+
+
+# --- one's own password, whatever the path ------------------------------------------
+
+
+def test_an_admin_changing_their_own_password_by_id_needs_the_current_one(admin_client, admin_user):
+    url = f"{USERS}{admin_user.pk}/password"
+    missing = admin_client.patch(url, {"new_password": STRONG}, format="json")
+    assert missing.status_code == 400
+    assert missing.json() == {
+        "detail": "Give your current password to change it.",
+        "code": "current_password_required",
+        "errors": {"current_password": ["Give your current password to change it."]},
+    }
+    wrong = admin_client.patch(url, {"new_password": STRONG, "current_password": "guess"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "wrong_current_password"
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(DEFAULT_PASSWORD)
+    assert not AuditEvent.objects.filter(action="user.password_changed").exists()
+
+    ok = admin_client.patch(url, {"new_password": STRONG, "current_password": DEFAULT_PASSWORD}, format="json")
+    assert ok.status_code == 200
+    assert ok.json() == {"message": "Password updated."}
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(STRONG)
+    event = AuditEvent.objects.get(action="user.password_changed")
+    assert event.actor_user == admin_user and event.target_id == str(admin_user.pk)
+
+
+def test_a_stolen_admin_session_cannot_take_the_account_over(admin_user):
+    """Through a real JWT (or an API token): no current password, no new password."""
+    login = APIClient().post(
+        "/api/v1/auth/login", {"username": "admin", "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
+    stolen = APIClient()
+    stolen.credentials(HTTP_AUTHORIZATION=f"Bearer {login['access_token']}")
+    raw = stolen.post(f"{USERS}me/tokens", {"description": "x"}, format="json").json()["token"]
+    for credentials in (login["access_token"], raw):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {credentials}")
+        for url in (f"{USERS}{admin_user.pk}/password", f"{USERS}{admin_user.pk}/password/"):
+            response = client.patch(url, {"new_password": STRONG}, format="json")
+            assert response.status_code == 400, url
+            assert response.json()["code"] == "current_password_required"
+        response = client.patch(f"{USERS}me/password", {"new_password": STRONG}, format="json")
+        assert response.status_code == 400
+        assert "current_password" in response.json()["errors"]
+    admin_user.refresh_from_db()
+    assert admin_user.check_password(DEFAULT_PASSWORD)
+
+
+def test_the_admin_sets_another_users_password_without_theirs(admin_client, trainer):
+    response = admin_client.patch(f"{USERS}{trainer.pk}/password", {"new_password": STRONG}, format="json")
+    assert response.status_code == 200
+    trainer.refresh_from_db()
+    assert trainer.check_password(STRONG)
+
+
+# --- a gym named in a body --------------------------------------------------------------
+
+
+def test_a_missing_gym_is_400_on_the_gym_field(admin_client, trainer, gym):
+    created = admin_client.post(USERS, {**new_user_payload(gym), "gym": 99999}, format="json")
+    updated = admin_client.patch(f"{USERS}{trainer.pk}", {"gym": 99999}, format="json")
+    for response in (created, updated):
+        assert response.status_code == 400
+        body = response.json()
+        assert body["code"] == "invalid" and body["detail"]
+        assert list(body["errors"]) == ["gym"]
+        assert "does not exist" in body["errors"]["gym"][0]
+    trainer.refresh_from_db()
+    assert trainer.gym == gym
+    assert not User.objects.filter(username="frontdesk2").exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_registration_answers_an_inactive_gym_like_a_missing_one(gym, settings):
+    """Registration sees active gyms only: an inactive gym's id tells nothing more."""
+    from tests.factories import GymFactory
+
+    settings.ALLOW_REGISTRATION = True
+    closed = GymFactory(name="Closed", is_active=False)
+    missing = closed.pk + 1000
+    payload = {
+        "username": "newbie",
+        "email": "newbie@gym.com",
+        "password": STRONG,
+        "full_name": "New",
+        "role": "mechanic",
+    }
+    answers = [
+        APIClient().post("/api/v1/auth/register", {**payload, "gym": gym_id}, format="json")
+        for gym_id in (closed.pk, missing)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    first, second = (a.json() for a in answers)
+    assert first == {
+        **second,
+        "errors": {"gym": [m.replace(str(missing), str(closed.pk)) for m in second["errors"]["gym"]]},
+    }
+    assert list(first["errors"]) == ["gym"]
+    assert not User.objects.filter(username="newbie").exists()
