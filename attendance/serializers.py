@@ -3,9 +3,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from gymsite.core.serializers import ReadOnlyBlankMixin
 from gymsite.core.timefmt import format_visit_time
+from members.models import Member
 from members.serializers import MemberSerializer
 
 from .models import Attendance
@@ -61,7 +63,7 @@ class AttendanceSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.Mo
 class AttendanceRecordSerializer(serializers.Serializer):
     """Trainer or admin entering a visit after the fact (source staff_entry)."""
 
-    member = serializers.IntegerField(min_value=1)
+    member = VisibleRelatedField(queryset=Member.objects.all())
     check_in_at = serializers.DateTimeField(required=False, help_text=_("Default: now."))
     check_out_at = serializers.DateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -43,21 +43,17 @@ def _own_gym_id(user) -> int | None:
 
 
 def _visible_member(request, member_id: int) -> Member:
-    member = get_visible(Member.objects.select_related("gym"), request.user, member_id)
+    member = get_visible(
+        Member.objects.select_related("gym"), request.user, member_id, requested_gym=request.query_params.get("gym")
+    )
     if member is None:
         raise NotFound(_("Member not found."), "member_not_found")
     return member
 
 
-def _visible_gyms(request) -> list:
-    gyms = request_gyms(request)
-    if request.query_params.get("gym") and not gyms:
-        raise NotFound(_("Gym not found."), "gym_not_found")
-    return gyms
-
-
 class MemberCheckInView(APIView):
-    """POST /members/{id}/check-in: the front desk lets a member in (seed 002's rules)."""
+    """POST /members/{id}/check-in: the front desk lets a member in (seed 002's rules).
+    Attendance's own route under members' prefix, routed from attendance/urls.py."""
 
     required_permission = "attendance.check_in"
 
@@ -125,13 +121,13 @@ class AttendanceViewSet(
     def create(self, request):
         """Record a visit after the fact (trainer, admin): the same rules as at the door,
         on the visit's own day; nothing is recorded when they refuse."""
-        serializer = AttendanceRecordSerializer(data=request.data)
+        serializer = AttendanceRecordSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         decision = services.attendance_check_in(
             actor=Actor.from_request(request),
             source=AttendanceSource.STAFF_ENTRY,
-            member_id=data["member"],
+            member_id=data["member"].pk,
             gym_id=_own_gym_id(request.user),
             at=data.get("check_in_at"),
             check_out_at=data.get("check_out_at"),
@@ -232,7 +228,7 @@ class AttendanceViewSet(
     def occupancy(self, request):
         """Who is inside now: checked in today (gym-local), not checked out, and within the
         gym's default stay for those who never check out."""
-        data = selectors.occupancy(gyms=_visible_gyms(request))
+        data = selectors.occupancy(gyms=request_gyms(request))
         return Response(OccupancySerializer(data).data)
 
     @extend_schema(
@@ -250,7 +246,7 @@ class AttendanceViewSet(
         own time zones."""
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        gyms = _visible_gyms(request)
+        gyms = request_gyms(request)
         tz = gyms[0].tz if gyms else timezone.get_current_timezone()
         date_to = query.validated_data.get("date_to") or local_today(tz)
         date_from = query.validated_data.get("date_from") or date_to - timedelta(days=29)

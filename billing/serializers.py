@@ -7,8 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.localtime import local_date
+from members.models import Member
 from members.serializers import MemberWriteSerializer
 
 from .models import MONEY, Membership, MembershipPause, Payment, PaymentMethod, Plan
@@ -29,8 +31,11 @@ class AmountField(serializers.DecimalField):
 
 class PlanSerializer(serializers.ModelSerializer):
     price = AmountField()
-    gym = serializers.PrimaryKeyRelatedField(
-        queryset=Gym.objects.all(), required=False, help_text=_("The plan's gym (admins with several gyms).")
+    gym = VisibleRelatedField(
+        queryset=Gym.objects.all(),
+        gym_field=None,
+        required=False,
+        help_text=_("The plan's gym (admins with several gyms)."),
     )
     currency = serializers.CharField(source="gym.currency", read_only=True)
 
@@ -109,8 +114,8 @@ class PaymentTermsMixin(serializers.Serializer):
 
 
 class MembershipCreateSerializer(PaymentTermsMixin):
-    member = serializers.IntegerField(min_value=1)
-    plan = serializers.IntegerField(min_value=1)
+    member = VisibleRelatedField(queryset=Member.objects.select_related("gym"))
+    plan = VisibleRelatedField(queryset=Plan.objects.all())
     starts_on = serializers.DateField(
         required=False, allow_null=True, help_text=_("Defaults to the day after the current expiry, or today.")
     )
@@ -120,14 +125,14 @@ class MembershipCreateSerializer(PaymentTermsMixin):
 
 
 class MembershipUpdateSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(min_value=1, required=False)
+    plan = VisibleRelatedField(queryset=Plan.objects.all(), required=False)
     starts_on = serializers.DateField(required=False)
     is_active = serializers.BooleanField(required=False)
     purchased_price = AmountField(required=False, help_text=_("Fixed once set: only the current value is accepted."))
 
 
 class RenewSerializer(PaymentTermsMixin):
-    plan = serializers.IntegerField(min_value=1)
+    plan = VisibleRelatedField(queryset=Plan.objects.all())
     method = serializers.ChoiceField(choices=PaymentMethod.choices, help_text=_("cash, card or transfer."))
 
 
@@ -148,8 +153,8 @@ class PauseRequestSerializer(serializers.Serializer):
 class MemberEnrollSerializer(MemberWriteSerializer, PaymentTermsMixin):
     """POST /members/: the member's fields plus an optional first membership and payment."""
 
-    plan = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text=_("An active plan of the member's gym.")
+    plan = VisibleRelatedField(
+        queryset=Plan.objects.all(), required=False, allow_null=True, help_text=_("An active plan of the member's gym.")
     )
     starts_on = serializers.DateField(required=False, allow_null=True, help_text=_("Defaults to today."))
 
@@ -196,7 +201,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
-    member = serializers.IntegerField(min_value=1)
+    member = VisibleRelatedField(queryset=Member.objects.select_related("gym"))
     amount = AmountField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     membership = serializers.IntegerField(min_value=1, required=False, allow_null=True)

@@ -1,5 +1,6 @@
-"""Billing REST API: plans, memberships, payments, and the member lifecycle (enroll with a
-plan, renew, pause, resume, a member's memberships) on top of members' viewset."""
+"""Billing REST API: plans, memberships, payments, and billing's own routes under
+`/members/{id}/` (renew, pause, resume, a member's memberships; see members/routes.py).
+Enrollment with a plan is billing/enrollment.py."""
 
 from __future__ import annotations
 
@@ -11,17 +12,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
-from gymsite.accounts.scoping import GymScopedMixin, get_visible, gym_for_write, request_gyms
-from gymsite.core.errors import Invalid
+from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, request_gyms
 from members.models import Member
+from members.routes import MemberRoutesViewSet
 from members.serializers import MemberSerializer
-from members.views import MemberViewSet
 
 from . import selectors, services
 from .filters import MembershipFilter, PaymentFilter, PlanFilter
 from .models import Membership, Payment, Plan
 from .serializers import (
-    MemberEnrollSerializer,
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
@@ -102,14 +101,6 @@ class MembershipPurchaseSerializer(MembershipSerializer):
         read_only_fields = fields
 
 
-def _scoped_member(request, member_id: int) -> Member:
-    """A member named in a request body: another gym's is "not found" (400)."""
-    member = get_visible(Member.objects.select_related("gym"), request.user, member_id)
-    if member is None:
-        raise Invalid(_("Member not found."), "member_not_found", errors={"member": [_("Member not found.")]})
-    return member
-
-
 @extend_schema_view(
     list=extend_schema(summary="List memberships"),
     retrieve=extend_schema(summary="A membership"),
@@ -140,9 +131,14 @@ class MembershipViewSet(
     - PATCH of `plan` on a membership that has not expired.
     Otherwise → 403 `plan_change_not_upgrade`. Renewing (POST /members/{id}/renew) is not
     a plan change: it leaves the current period alone and stacks the next one.
+
+    Scoped by the member's current gym, not the gym that sold the period: once an admin
+    moves a member, their past memberships are the new gym's to read and edit, and the old
+    gym's staff no longer see them (their payments stay in the old gym's books).
     """
 
     queryset = MEMBERSHIPS_QUERYSET
+    gym_field = "member__gym"
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     ordering_fields = ["starts_on", "expires_on", "created_at"]
@@ -155,14 +151,13 @@ class MembershipViewSet(
     }
 
     def create(self, request, *args, **kwargs):
-        form = MembershipCreateSerializer(data=request.data)
+        form = MembershipCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        member = _scoped_member(request, data.pop("member"))
+        data = form.validated_data
         purchase = services.membership_assign(
             actor=Actor.from_request(request),
-            member=member,
-            plan_id=data["plan"],
+            member=data["member"],
+            plan_id=data["plan"].pk,
             starts_on=data.get("starts_on"),
             purchased_price=data.get("purchased_price"),
             amount=data.get("amount"),
@@ -174,9 +169,12 @@ class MembershipViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()
-        form = MembershipUpdateSerializer(data=request.data)
+        form = MembershipUpdateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
-        services.membership_update(actor=Actor.from_request(request), membership=membership, changes=form.validated_data)
+        changes = dict(form.validated_data)
+        if "plan" in changes:
+            changes["plan"] = changes["plan"].pk
+        services.membership_update(actor=Actor.from_request(request), membership=membership, changes=changes)
         return Response(MembershipSerializer(self.get_queryset().get(pk=membership.pk)).data)
 
     def perform_destroy(self, instance):
@@ -210,13 +208,12 @@ class PaymentViewSet(
     }
 
     def create(self, request, *args, **kwargs):
-        form = PaymentCreateSerializer(data=request.data)
+        form = PaymentCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        member = _scoped_member(request, data.pop("member"))
+        data = form.validated_data
         payment = services.payment_record(
             actor=Actor.from_request(request),
-            member=member,
+            member=data["member"],
             amount=data["amount"],
             method=data["method"],
             membership_id=data.get("membership"),
@@ -261,7 +258,9 @@ class PaymentViewSet(
         return Response(PaymentSummarySerializer(body).data)
 
 
-# --- The member lifecycle (members' viewset, extended) ----------------------------------
+# --- A member's billing routes: /members/{id}/renew, pause, resume, memberships ------------
+# Routed from billing/urls.py with members.routes.member_routes; enrollment with a plan is
+# billing/enrollment.py, registered in billing/apps.py.
 
 
 class MemberPurchaseSerializer(MemberSerializer):
@@ -275,45 +274,17 @@ class MemberPurchaseSerializer(MemberSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(
-    create=extend_schema(
-        summary="Enroll a member (optionally with a plan and a payment)",
-        request=MemberEnrollSerializer,
-        responses={201: MemberSerializer},
-    ),
-)
-class MemberLifecycleViewSet(MemberViewSet):
-    """Members' API plus billing's part of a member's life: enrollment with a plan and a
-    payment (one transaction), renewal, pause, resume and the member's memberships."""
+class MemberBillingViewSet(MemberRoutesViewSet):
+    """Billing's part of a member's life: renewal, pause, resume and the member's
+    memberships."""
 
-    write_serializer_class = MemberEnrollSerializer
     permission_map = {
-        **MemberViewSet.permission_map,
         "renew": "memberships.renew",
         "pause": "memberships.pause",
         "resume": "memberships.pause",
         "memberships": "memberships.read",
         "memberships_active": "memberships.read",
     }
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return MemberViewSet.write_serializer_class
-        return super().get_serializer_class()
-
-    def create_member(self, serializer) -> Member:
-        data = dict(serializer.validated_data)
-        gym = gym_for_write(self.request.user, data.pop("gym", None))
-        enrollment = {key: data.pop(key, None) for key in ("plan", "amount", "method", "starts_on")}
-        return services.member_enroll(
-            actor=Actor.from_request(self.request),
-            gym=gym,
-            member_data=data,
-            plan_id=enrollment["plan"],
-            amount=enrollment["amount"],
-            method=enrollment["method"],
-            starts_on=enrollment["starts_on"],
-        )
 
     def _purchase_response(self, purchase: services.Purchase) -> Response:
         member = Member.objects.select_related("gym").get(pk=purchase.member.pk)
@@ -334,15 +305,15 @@ class MemberLifecycleViewSet(MemberViewSet):
         request=RenewSerializer,
         responses={200: MemberPurchaseSerializer},
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(detail=True, methods=["post"])
     def renew(self, request, pk=None):
         member = self.get_object()
-        form = RenewSerializer(data=request.data)
+        form = RenewSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         purchase = services.membership_renew(
             actor=Actor.from_request(request),
             member=member,
-            plan_id=form.validated_data["plan"],
+            plan_id=form.validated_data["plan"].pk,
             amount=form.validated_data.get("amount"),
             method=form.validated_data["method"],
         )
@@ -354,7 +325,7 @@ class MemberLifecycleViewSet(MemberViewSet):
         request=PauseRequestSerializer,
         responses={200: MemberSerializer},
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         member = self.get_object()
         form = PauseRequestSerializer(data=request.data)
@@ -374,32 +345,31 @@ class MemberLifecycleViewSet(MemberViewSet):
         request=None,
         responses={200: MemberSerializer},
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         member = self.get_object()
         services.membership_resume(actor=Actor.from_request(request), member=member)
         return Response(self.member_data(self.get_object()))
 
-    def _memberships_page(self, member: Member, queryset):
+    def _memberships_page(self, queryset):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
 
     @extend_schema(summary="A member's memberships", responses={200: MembershipSerializer(many=True)})
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"])
     def memberships(self, request, pk=None):
         member = self.get_object()
-        return self._memberships_page(member, MEMBERSHIPS_QUERYSET.filter(member=member).order_by("-starts_on", "-id"))
+        return self._memberships_page(MEMBERSHIPS_QUERYSET.filter(member=member).order_by("-starts_on", "-id"))
 
     @extend_schema(
         summary="A member's current and upcoming memberships",
         description=_("Periods not cancelled that cover today or a later day, the current one first."),
         responses={200: MembershipSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="memberships/active", filterset_class=None)
+    @action(detail=True, methods=["get"], url_path="memberships/active")
     def memberships_active(self, request, pk=None):
         member = self.get_object()
         queryset = MEMBERSHIPS_QUERYSET.filter(
             member=member, is_active=True, expires_on__gte=member.local_today()
         ).order_by("starts_on", "id")
-        return self._memberships_page(member, queryset)
-
+        return self._memberships_page(queryset)

@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from gymsite.core.handlers import not_found
 from gymsite.core.views import HealthView
 
+# Each app routes its own paths, those under another app's prefix included
+# (`/members/{id}/renew` from billing.urls, `/members/{id}/check-in` from attendance.urls:
+# members/routes.py). No two apps' patterns match one path, so the order of these includes
+# does not matter (tests/test_routes.py tries every order).
 api_v1 = [
     path("", include("gymsite.accounts.urls")),
     path("", include("members.urls")),

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym
+from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from gymsite.core.serializers import ReadOnlyBlankMixin
@@ -104,8 +105,9 @@ class MemberWriteSerializer(serializers.ModelSerializer):
     """What POST, PUT and PATCH accept (JSON or multipart). Billing subclasses it to add
     the enrollment fields (plan, amount, method, starts_on)."""
 
-    gym = serializers.PrimaryKeyRelatedField(
+    gym = VisibleRelatedField(
         queryset=Gym.objects.all(),
+        gym_field=None,
         required=False,
         help_text=_("The member's gym (admins; staff of one gym may omit it)."),
     )
@@ -147,8 +149,8 @@ class MemberImportRowSerializer(MemberWriteSerializer):
 
 class MemberImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("A UTF-8 CSV file with a header row."))
-    gym = serializers.PrimaryKeyRelatedField(
-        queryset=Gym.objects.all(), required=False, help_text=_("Admins with several gyms.")
+    gym = VisibleRelatedField(
+        queryset=Gym.objects.all(), gym_field=None, required=False, help_text=_("Admins with several gyms.")
     )
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text=_("Validate only; the same as ?dry_run=true.")

@@ -1,9 +1,15 @@
-"""Member routes.
+"""Members' routes: `/members/` (list, enroll), `/members/{id}` and members' own collection
+actions (search, export, import).
 
-Billing subclasses `MemberViewSet` (enrollment with a plan, renew, pause, memberships) and
-registers the subclass at the `members` prefix in billing/urls.py, so this file registers
-nothing at `members` (the first include in gymsite/urls.py would win and hide billing's
-actions).
-"""
+Other apps route their member actions (`/members/{id}/renew`, `/members/{id}/check-in`, ...)
+from their own urls.py (see members/routes.py); none of their patterns matches a path of
+these, so the order of includes in gymsite/urls.py does not matter."""
 
-urlpatterns: list = []
+from gymsite.core.routers import OptionalSlashRouter
+
+from . import views
+
+router = OptionalSlashRouter()
+router.register("members", views.MemberViewSet, basename="member")
+
+urlpatterns = [*router.urls]

@@ -1,6 +1,9 @@
-"""The member REST API. Billing subclasses `MemberViewSet` (enrollment with a plan, renew,
-pause, memberships) and routes the subclass at `members`; keep this class easy to extend:
-`create_member` is the enrollment hook and `write_serializer_class` the input shape."""
+"""The member REST API, routed at `/members/` by members/urls.py.
+
+Other apps add their own routes under `/members/{id}/` from their own urls.py
+(members/routes.py: billing's renew, pause, resume and memberships; attendance's
+check-in); none subclasses `MemberViewSet`. POST /members/ enrolls through the registered
+enrollment (members/enrollment.py: billing's adds a first membership and its payment)."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from gymsite.core.csvsafe import csv_streaming_response
 from gymsite.core.errors import Conflict, Invalid, NotFound
 
 from . import services
+from .enrollment import current_enrollment
 from .filters import MemberFilter, MemberOrderingFilter
 from .importing import read_member_csv
 from .models import Member
@@ -89,17 +93,19 @@ class CSVRenderer(BaseRenderer):
 @extend_schema_view(
     list=extend_schema(summary="List members"),
     retrieve=extend_schema(summary="A member"),
-    create=extend_schema(
-        summary="Enroll a member", request=MemberWriteSerializer, responses={201: MemberSerializer}
-    ),
+    # The request is the registered enrollment's serializer (get_serializer_class).
+    create=extend_schema(summary="Enroll a member", responses={201: MemberSerializer}),
     update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
     partial_update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
     destroy=extend_schema(summary="Delete a member (and their attendance, measurements, biometrics)"),
 )
 class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
+    """Members (the gym's customers): list and search, enrollment, edits, deletion, CSV
+    export and import. Enrollment accepts what the registered enrollment does
+    (members/enrollment.py): with billing, an optional first plan and its payment."""
+
     queryset = Member.objects.select_related("gym")
     serializer_class = MemberSerializer
-    write_serializer_class = MemberWriteSerializer
     filterset_class = MemberFilter
     filter_backends = [DjangoFilterBackend, MemberOrderingFilter]
     ordering_fields = ["last_name", "created_at", "expires_on", "last_visit_at"]
@@ -117,8 +123,10 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
     }
 
     def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return self.write_serializer_class
+        if self.action == "create":
+            return current_enrollment().serializer_class
+        if self.action in ("update", "partial_update"):
+            return MemberWriteSerializer
         return super().get_serializer_class()
 
     def member_data(self, member: Member) -> dict:
@@ -133,13 +141,9 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         return Response(self.member_data(serializer.instance), status=status.HTTP_201_CREATED)
 
     def perform_create(self, serializer):
-        serializer.instance = self.create_member(serializer)
-
-    def create_member(self, serializer) -> Member:
-        """The enrollment hook: billing overrides it to add the plan and the payment."""
         data = dict(serializer.validated_data)
         gym = gym_for_write(self.request.user, data.pop("gym", None))
-        return services.member_create(actor=Actor.from_request(self.request), gym=gym, data=data)
+        serializer.instance = current_enrollment().enroll(actor=Actor.from_request(self.request), gym=gym, data=data)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -272,7 +276,7 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         pagination_class=None,
     )
     def import_members(self, request):
-        form = MemberImportSerializer(data=request.data)
+        form = MemberImportSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         dry_run = form.validated_data["dry_run"] or serializers.BooleanField().to_internal_value(
             request.query_params.get("dry_run") or False

@@ -17,6 +17,7 @@ from . import services
 from .audit import Actor, client_ip
 from .models import APIToken, AuditEvent, Gym, User
 from .roles import Role
+from .scoping import VisibleGymFilter
 from .serializers import (
     APITokenCreatedSerializer,
     APITokenSerializer,
@@ -129,7 +130,7 @@ def _require_password_login(request) -> None:
 class UserFilter(filters.FilterSet):
     search = filters.CharFilter(method="filter_search")
     role = filters.ChoiceFilter(choices=Role.choices)
-    gym = IdFilter(field_name="gym_id")
+    gym = VisibleGymFilter(field_name="gym_id")
     is_active = BooleanFilter()
     active_only = BooleanFilter(method="filter_active_only")
 
@@ -360,7 +361,7 @@ class AuditEventFilter(filters.FilterSet):
     action = filters.CharFilter()
     action_prefix = filters.CharFilter(field_name="action", lookup_expr="startswith")
     actor = IdFilter(field_name="actor_user_id")
-    gym = IdFilter(field_name="gym_id")
+    gym = VisibleGymFilter(field_name="gym_id")
     target_type = filters.CharFilter()
     target_id = filters.CharFilter()
     date_from = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")

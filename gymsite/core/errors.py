@@ -77,6 +77,14 @@ def _first_code(detail_codes) -> str | None:
     return None
 
 
+def _leaf_codes(detail_codes) -> set[str]:
+    if isinstance(detail_codes, dict):
+        return set().union(*map(_leaf_codes, detail_codes.values()))
+    if isinstance(detail_codes, list):
+        return set().union(*map(_leaf_codes, detail_codes))
+    return {detail_codes}
+
+
 def _flatten_errors(detail) -> dict[str, list[str]]:
     """DRF nests errors for nested serializers; clients get `field.sub` keys of strings."""
     out: dict[str, list[str]] = {}
@@ -152,7 +160,9 @@ def exception_handler(exc, context):
             detail = errors["non_field_errors"][0]
         else:
             detail = _("Invalid input.")
-            code = "invalid"
+            # A body naming rows that are missing (or in another gym) keeps DRF's code, the
+            # same on every endpoint; any other field error is plain "invalid".
+            code = "does_not_exist" if _leaf_codes(exc.get_codes()) == {"does_not_exist"} else "invalid"
         response.data = {"detail": str(detail), "code": code, "errors": errors}
         return response
     detail = exc.detail if isinstance(exc.detail, str) else _("Invalid request.")

@@ -53,8 +53,8 @@ class IdFilter(filters.NumberFilter):
 
 class GymScopedFilterSet(filters.FilterSet):
     """Base for the filters of a gym-scoped list. `GymScopedMixin` applies `?gym=` itself
-    (an admin narrows to one gym; anyone else naming another gym gets nothing); the filter
-    is declared here so the parameter is validated as an id and documented."""
+    (an admin narrows to one gym; a gym the caller may not see is a 404); the filter is
+    declared here so the parameter is validated as an id and documented."""
 
     gym = IdFilter(method="filter_gym_param", help_text=_("Gym id (admins)."))
 

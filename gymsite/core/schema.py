@@ -45,3 +45,12 @@ def add_error_responses(result, generator, request, public):
                     "content": {"application/json": {"schema": ref}},
                 }
     return result
+
+
+def paths_without_trailing_slash(result, generator, request, public):
+    """Routes answer with and without the trailing slash (`/members/1` and `/members/1/`);
+    the schema spells each path the way clients call it, without."""
+    result["paths"] = {
+        (path.rstrip("/") or "/"): item for path, item in result.get("paths", {}).items()
+    }
+    return result

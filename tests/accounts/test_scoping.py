@@ -4,16 +4,20 @@ import pytest
 from rest_framework import generics, serializers
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from gymsite.accounts.models import User
+from gymsite.accounts.models import Gym, User
 from gymsite.accounts.roles import Role
 from gymsite.accounts.scoping import (
     GymScopedMixin,
+    VisibleRelatedField,
     gym_for_write,
     parse_gym_param,
+    requested_gym_id,
     scope_to_gym,
     user_can_see_gym,
+    visible_gyms,
 )
 from gymsite.core.errors import Invalid, NotFound
+from members.models import Member
 from tests.factories import GymFactory, MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +37,17 @@ def test_parse_gym_param_refuses_garbage(value):
 
 def test_scope_to_gym(admin_user, trainer, gym, other_gym):
     mine, theirs = MemberFactory(gym=gym), MemberFactory(gym=other_gym)
-    from members.models import Member
-
     qs = Member.objects.all()
     assert set(scope_to_gym(qs, admin_user)) == {mine, theirs}
     assert set(scope_to_gym(qs, admin_user, requested_gym=str(other_gym.pk))) == {theirs}
     assert set(scope_to_gym(qs, trainer)) == {mine}
     assert set(scope_to_gym(qs, trainer, requested_gym=gym.pk)) == {mine}
-    # A non-admin naming another gym gets nothing, not that gym.
-    assert set(scope_to_gym(qs, trainer, requested_gym=other_gym.pk)) == set()
     assert set(scope_to_gym(qs, None)) == set()
+    # A gym the user may not see is a 404, the same for another gym and a missing one.
+    for user, requested in ((trainer, other_gym.pk), (trainer, 99999), (admin_user, 99999)):
+        with pytest.raises(NotFound) as excinfo:
+            scope_to_gym(qs, user, requested_gym=requested)
+        assert excinfo.value.code == "gym_not_found"
 
 
 def test_scope_to_gym_through_a_relation(admin_user, trainer, gym, other_gym):
@@ -59,14 +64,13 @@ def test_scope_to_gym_through_a_relation(admin_user, trainer, gym, other_gym):
 def test_gym_for_write(admin_user, trainer, gym, other_gym):
     assert gym_for_write(trainer, None) == gym
     assert gym_for_write(trainer, gym.pk) == gym
-    with pytest.raises(NotFound):
-        gym_for_write(trainer, other_gym)
-    with pytest.raises(NotFound):
-        gym_for_write(trainer, other_gym.pk)
     assert gym_for_write(admin_user, other_gym) == other_gym
     assert gym_for_write(admin_user, other_gym.pk) == other_gym
-    with pytest.raises(NotFound):
-        gym_for_write(admin_user, 99999)
+    # A gym the user may not see is answered like a missing one: 400 on `gym`.
+    for user, requested in ((trainer, other_gym), (trainer, other_gym.pk), (admin_user, 99999)):
+        with pytest.raises(Invalid) as excinfo:
+            gym_for_write(user, requested)
+        assert excinfo.value.code == "does_not_exist" and list(excinfo.value.errors) == ["gym"]
     # Two active gyms: the admin must say which.
     with pytest.raises(Invalid) as excinfo:
         gym_for_write(admin_user, None)
@@ -126,3 +130,91 @@ def test_gym_scoped_mixin_other_gym_row_is_404(trainer, other_gym):
     response = _get(_ScopedDetail, trainer, pk=far.pk)
     assert response.status_code == 404
     assert response.data["code"] == "not_found"
+
+
+def test_requested_gym_id(admin_user, trainer, gym, other_gym):
+    assert requested_gym_id(trainer, None) is None
+    assert requested_gym_id(trainer, str(gym.pk)) == gym.pk
+    assert requested_gym_id(admin_user, other_gym.pk) == other_gym.pk
+    for user, value in ((trainer, other_gym.pk), (trainer, 99999), (admin_user, 99999)):
+        with pytest.raises(NotFound) as excinfo:
+            requested_gym_id(user, value)
+        assert excinfo.value.code == "gym_not_found"
+    with pytest.raises(Invalid):
+        requested_gym_id(admin_user, "abc")
+
+
+def test_visible_gyms(admin_user, trainer, gym, other_gym):
+    assert set(visible_gyms(trainer)) == {gym}
+    assert set(visible_gyms(admin_user)) == {gym, other_gym}
+    assert set(visible_gyms(admin_user, other_gym.pk)) == {other_gym}
+    with pytest.raises(NotFound):
+        visible_gyms(trainer, other_gym.pk)
+
+
+class _MemberRef(serializers.Serializer):
+    member = VisibleRelatedField(queryset=Member.objects.all())
+    gym = VisibleRelatedField(queryset=Gym.objects.all(), gym_field=None, required=False)
+
+
+def _validate(user, data):
+    request = APIRequestFactory().post("/x")
+    request.user = user
+    form = _MemberRef(data=data, context={"request": request})
+    form.is_valid()
+    return form
+
+
+def test_visible_related_field_sees_what_the_user_sees(admin_user, trainer, gym, other_gym):
+    mine, theirs = MemberFactory(gym=gym), MemberFactory(gym=other_gym)
+    assert _validate(trainer, {"member": mine.pk, "gym": gym.pk}).validated_data == {"member": mine, "gym": gym}
+    assert _validate(admin_user, {"member": theirs.pk, "gym": other_gym.pk}).validated_data == {
+        "member": theirs, "gym": other_gym,
+    }
+    # Another gym's row and a missing row: one answer, DRF's does_not_exist.
+    for user, data in (
+        (trainer, {"member": theirs.pk}),
+        (trainer, {"member": 99999}),
+        (admin_user, {"member": 99999}),
+        (trainer, {"member": mine.pk, "gym": other_gym.pk}),
+        (trainer, {"member": mine.pk, "gym": 99999}),
+        (admin_user, {"member": mine.pk, "gym": 99999}),
+    ):
+        codes = _validate(user, data).errors
+        field = "gym" if "gym" in data else "member"
+        assert [e.code for e in codes[field]] == ["does_not_exist"], (user, data, codes)
+        assert str(data[field]) in str(codes[field][0])
+
+
+@pytest.mark.parametrize("value", ["abc", 0, -1, 1.5, "1e3", True, 2**63, "9" * 40, [1], {"id": 1}])
+def test_visible_related_field_takes_only_ids_in_range(admin_user, value):
+    errors = _validate(admin_user, {"member": value}).errors
+    assert "member" in errors
+    assert errors["member"][0].code != "does_not_exist"
+
+
+def test_a_field_does_not_exist_is_the_body_code(admin_client, trainer_client, gym, other_gym):
+    """Through the API: a gym the caller cannot see and a missing one get the same body."""
+    answers = [
+        trainer_client.post("/api/v1/members/", {"first_name": "A", "gym": other_gym.pk}, format="json"),
+        trainer_client.post("/api/v1/members/", {"first_name": "A", "gym": 99999}, format="json"),
+        admin_client.post("/api/v1/members/", {"first_name": "A", "gym": 99999}, format="json"),
+    ]
+    for response in answers:
+        assert response.status_code == 400, response.content
+        body = response.json()
+        assert body["code"] == "does_not_exist" and list(body["errors"]) == ["gym"]
+    # A malformed id is plain invalid, and so is a mix with other field errors.
+    bad = admin_client.post("/api/v1/members/", {"first_name": "A", "gym": 2**70}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+    mixed = admin_client.post("/api/v1/members/", {"first_name": "", "gym": 99999}, format="json")
+    assert mixed.status_code == 400 and mixed.json()["code"] == "invalid"
+    assert set(mixed.json()["errors"]) == {"first_name", "gym"}
+
+
+def test_visible_gym_filter_on_admin_lists(admin_client, gym):
+    for url in ("/api/v1/users/", "/api/v1/audit/"):
+        assert admin_client.get(url, {"gym": gym.pk}).status_code == 200
+        missing = admin_client.get(url, {"gym": 99999})
+        assert missing.status_code == 404 and missing.json()["code"] == "gym_not_found"
+        assert admin_client.get(url, {"gym": "abc"}).status_code == 400

@@ -3,6 +3,7 @@
 import pytest
 
 from gymsite.accounts.scoping import get_visible, visible_gyms
+from gymsite.core.errors import NotFound
 from members.models import Member
 from tests.factories import MemberFactory
 
@@ -14,7 +15,10 @@ def test_visible_gyms(admin_user, trainer, gym, other_gym):
     assert list(visible_gyms(admin_user, str(other_gym.pk))) == [other_gym]
     assert list(visible_gyms(trainer)) == [gym]
     assert list(visible_gyms(trainer, str(gym.pk))) == [gym]
-    assert list(visible_gyms(trainer, str(other_gym.pk))) == []
+    # Another gym is as absent as a missing one: 404 gym_not_found (tests/test_gym_param.py).
+    with pytest.raises(NotFound) as excinfo:
+        visible_gyms(trainer, str(other_gym.pk))
+    assert excinfo.value.code == "gym_not_found"
 
 
 def test_get_visible_hides_other_gyms_rows(admin_user, trainer, gym, other_gym):

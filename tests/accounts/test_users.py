@@ -466,7 +466,7 @@ def test_a_missing_gym_is_400_on_the_gym_field(admin_client, trainer, gym):
     for response in (created, updated):
         assert response.status_code == 400
         body = response.json()
-        assert body["code"] == "invalid" and body["detail"]
+        assert body["code"] == "does_not_exist" and body["detail"]
         assert list(body["errors"]) == ["gym"]
         assert "does not exist" in body["errors"]["gym"][0]
     trainer.refresh_from_db()

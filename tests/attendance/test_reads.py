@@ -39,7 +39,7 @@ def test_list_filters_and_scoping(receptionist_client, admin_client, gym, other_
     assert _ids(receptionist_client.get(LIST, {"source": "staff_entry"})) == [a2.pk]
     assert _ids(receptionist_client.get(LIST, {"date_from": "2024-05-14"})) == [b1.pk, a2.pk]
     assert _ids(receptionist_client.get(LIST, {"date_to": "2024-05-13"})) == [a1.pk]
-    assert _ids(receptionist_client.get(LIST, {"gym": other_gym.pk})) == []
+    assert receptionist_client.get(LIST, {"gym": other_gym.pk}).json()["code"] == "gym_not_found"
     assert _ids(admin_client.get(LIST, {"gym": other_gym.pk})) == [foreign.pk]
     assert len(_ids(admin_client.get(LIST))) == 4
     bad = receptionist_client.get(LIST, {"date_from": "14/05/2024"})

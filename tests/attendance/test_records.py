@@ -128,10 +128,11 @@ def test_staff_entry_bad_input_is_400_and_changes_nothing(trainer_client, gym, f
     assert not Attendance.objects.exists()
 
 
-def test_staff_entry_for_another_gyms_member_is_404(trainer_client, other_gym, frozen):
+def test_staff_entry_for_another_gyms_member_is_400_on_the_field(trainer_client, other_gym, frozen):
     member = make_member(other_gym)
     response = trainer_client.post(LIST, {"member": member.pk}, format="json")
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json()["code"] == "does_not_exist" and "member" in response.json()["errors"]
     assert not Attendance.objects.exists()
 
 

@@ -1,6 +1,7 @@
-"""Permission-matrix providers for billing's routes (see tests/matrix.py). The member
-routes (`member` basename, routed by billing) get their `pk` from the members app's
-providers; these build plans, memberships and payments in the requester's gym."""
+"""Permission-matrix providers for billing's routes (see tests/matrix.py). Billing's
+member routes (`/members/{id}/renew`..., basename `member`) get their `pk` from the
+members app's providers; these build plans, memberships and payments in the requester's
+gym."""
 
 from decimal import Decimal
 

@@ -69,9 +69,9 @@ def test_enroll_with_a_future_start_is_pending_until_then(admin_client, gym, mon
 @pytest.mark.parametrize(
     "extra, code",
     [
-        ({"plan": 999999, "method": "cash"}, "plan_not_found"),
+        ({"plan": 999999, "method": "cash"}, "does_not_exist"),
         ({"plan": "inactive", "method": "cash"}, "plan_inactive"),
-        ({"plan": "foreign", "method": "cash"}, "plan_not_found"),
+        ({"plan": "foreign", "method": "cash"}, "does_not_exist"),
         ({"plan": "monthly", "method": "bitcoin"}, None),
         ({"plan": "monthly", "method": "cash", "amount": "0"}, "amount_not_positive"),
         ({"plan": "monthly", "method": "cash", "amount": "-5.00"}, "amount_not_positive"),

@@ -44,7 +44,7 @@ def test_bad_payments_are_400(receptionist_client, member, amount, method):
 
 def test_payment_for_another_gyms_member_or_membership_is_refused(receptionist_client, member, foreign_member, other_gym):
     response = record(receptionist_client, foreign_member)
-    assert response.status_code == 400 and response.json()["code"] == "member_not_found"
+    assert response.status_code == 400 and response.json()["code"] == "does_not_exist"
     foreign = give_membership(foreign_member, PlanFactory(gym=other_gym), method=None).membership
     response = record(receptionist_client, member, membership=foreign.pk)
     assert response.status_code == 400 and response.json()["code"] == "membership_not_found"

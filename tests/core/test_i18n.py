@@ -252,7 +252,7 @@ def enrollment(**extra):
 def test_enrollment_errors_in_spanish(receptionist_client, gym):
     inactive = PlanFactory(gym=gym, name="Anual", is_active=False)
     cases = [
-        ({"plan": 999999, "method": "cash"}, "plan_not_found", "Plan no encontrado."),
+        ({"plan": 999999, "method": "cash"}, "does_not_exist", "Entrada inválida."),
         ({"plan": inactive.pk, "method": "cash"}, "plan_inactive", "Este plan no está activo."),
     ]
     for extra, code, detail in cases:

@@ -1,5 +1,6 @@
-"""URL-kwarg providers for the permission matrix (see tests/matrix.py): member routes
-(routed by billing's subclass under the same basename, "member")."""
+"""URL-kwarg providers for the permission matrix (see tests/matrix.py): member routes.
+Every app's routes under /members/{id}/ share the basename "member" (members/routes.py),
+so `member_pk` serves billing's renew, pause... too."""
 
 import uuid
 

@@ -8,8 +8,11 @@ import time_machine
 from django.utils import timezone
 from PIL import Image
 
+from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import AuditEvent
+from gymsite.core.errors import NotAllowed
 from members.models import Member
+from members.services import member_update
 from tests.conftest import client_for
 from tests.factories import GymFactory, MemberFactory, UserFactory
 from tests.scoping import assert_other_gym_404
@@ -105,7 +108,9 @@ def test_non_admin_creates_in_their_own_gym_and_cannot_name_another(receptionist
     response = receptionist_client.post(LIST_URL, {"first_name": "A", "gym": gym.pk}, format="json")
     assert response.status_code == 201
     response = receptionist_client.post(LIST_URL, {"first_name": "B", "gym": other_gym.pk}, format="json")
-    assert response.status_code == 404
+    # Another gym is as absent as a missing one: 400 on the field.
+    assert response.status_code == 400
+    assert response.json()["code"] == "does_not_exist" and "gym" in response.json()["errors"]
     assert not Member.objects.filter(gym=other_gym).exists()
 
 
@@ -191,11 +196,16 @@ def test_receptionist_cannot_edit_or_delete(receptionist_client, gym):
     assert member.first_name == "Same"
 
 
-def test_trainer_cannot_move_a_member_to_another_gym(trainer_client, gym, other_gym):
+def test_trainer_cannot_move_a_member_to_another_gym(trainer_client, trainer, gym, other_gym):
     member = MemberFactory(gym=gym)
+    # The trainer cannot see another gym: naming it is a 400 on the field...
     response = trainer_client.patch(member_url(member), {"gym": other_gym.pk}, format="json")
-    assert response.status_code == 403
-    assert response.json()["code"] == "member_gym_change_forbidden"
+    assert response.status_code == 400
+    assert response.json()["code"] == "does_not_exist" and "gym" in response.json()["errors"]
+    # ...and the service refuses the move itself to anyone without members.change_gym.
+    with pytest.raises(NotAllowed) as refused:
+        member_update(actor=Actor(user=trainer), member=member, changes={"gym": other_gym})
+    assert refused.value.code == "member_gym_change_forbidden"
     member.refresh_from_db()
     assert member.gym == gym
     # Naming the member's own gym is not a move.
