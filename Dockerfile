@@ -30,4 +30,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=8).status != 200)"
 
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "gymsite.asgi:application"]
+CMD ["python", "-m", "gymsite.core.server", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "gymsite.asgi:application"]

@@ -1,3 +1,9 @@
+"""The ASGI application: Django for HTTP, Channels for WebSockets.
+
+Serve it with `python -m gymsite.core.server` (daphne with our fixes to its HTTP layer,
+the same options as `daphne`): `make run`, the Docker image and the end-to-end tests do.
+"""
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -9,17 +15,29 @@ from gymsite.core.startup import require_secret_key  # noqa: E402
 
 require_secret_key()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from gymsite.core.asgi_middleware import (  # noqa: E402
+    MediaFilesHandler,
+    RequestBodyMiddleware,
+    RequestContextMiddleware,
+)
+from gymsite.core.websocket import URLRouter  # noqa: E402
 from gymsite.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        # daphne serves the admin's static files itself, so one process is a complete
-        # site; a proxy in front may serve STATIC_ROOT (var/static) instead.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
+application = RequestContextMiddleware(
+    ProtocolTypeRouter(
+        {
+            # daphne serves the admin's static files and the media (member photos) itself,
+            # so one process is a complete site; a proxy in front may serve STATIC_ROOT
+            # (var/static) and MEDIA_ROOT instead.
+            "http": RequestBodyMiddleware(
+                MediaFilesHandler(ASGIStaticFilesHandler(django_asgi_app))
+            ),
+            # An unknown path is refused (403), like a foreign Origin.
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )

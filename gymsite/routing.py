@@ -1,3 +1,7 @@
-"""WebSocket routes. Each app that speaks over Channels adds its patterns here."""
+"""WebSocket routes. Each app that speaks over Channels adds its patterns here.
+
+gymsite/asgi.py routes them with gymsite.core.websocket.URLRouter: a path none of them
+matches is refused at the handshake (403), not a 500 with a traceback.
+"""
 
 websocket_urlpatterns: list = []

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body too large or a query with too many parameters is answered in JSON
+    # before anything reads it.
     "gymsite.core.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A method a DRF route does not have is a 405 before authentication and permissions.
+    "gymsite.core.middleware.MethodNotAllowedMiddleware",
     # Last: runs the chain above synchronously under daphne (one thread hop, not ~15).
     "gymsite.core.asgi_middleware.SyncMiddlewareChain",
 ]
@@ -242,11 +246,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "gymsite.core.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only (415 otherwise). Endpoints that take an upload add multipart themselves
+    # (gymsite.core.parsers.UploadParsersMixin): no endpoint reads an HTML form, where an
+    # omitted boolean would mean False.
+    "DEFAULT_PARSER_CLASSES": ["gymsite.core.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -297,6 +300,8 @@ X_FRAME_OPTIONS = "DENY"
 # Request bodies: anything over this is answered 413 before it is read.
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Query parameters, and fields of an upload: more is a JSON 400 `too_many_fields`.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------
@@ -330,8 +335,19 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Each line carries the id of the request it was written for ("-" outside one): the
+    # id a 500 answers finds its traceback here.
+    "filters": {"request_id": {"()": "gymsite.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="") or "INFO"},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

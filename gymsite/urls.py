@@ -36,6 +36,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "gymsite.core.handlers.bad_request"
 handler404 = "gymsite.core.handlers.not_found"
 handler500 = "gymsite.core.handlers.server_error"
 

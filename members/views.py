@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -29,6 +28,7 @@ from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 from gymsite.core.csvsafe import csv_streaming_response
 from gymsite.core.errors import Conflict, Invalid, NotFound
+from gymsite.core.parsers import MultiPartParser, UploadParsersMixin
 
 from . import services
 from .enrollment import current_enrollment
@@ -99,13 +99,14 @@ class CSVRenderer(BaseRenderer):
     partial_update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
     destroy=extend_schema(summary="Delete a member (and their attendance, measurements, biometrics)"),
 )
-class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
+class MemberViewSet(UploadParsersMixin, GymScopedMixin, viewsets.ModelViewSet):
     """Members (the gym's customers): list and search, enrollment, edits, deletion, CSV
     export and import. Enrollment accepts what the registered enrollment does
     (members/enrollment.py): with billing, an optional first plan and its payment."""
 
     queryset = Member.objects.select_related("gym")
     serializer_class = MemberSerializer
+    upload_actions = ("create", "update", "partial_update")  # the photo
     filterset_class = MemberFilter
     filter_backends = [DjangoFilterBackend, MemberOrderingFilter]
     ordering_fields = ["last_name", "created_at", "expires_on", "last_visit_at"]
@@ -271,7 +272,7 @@ class MemberViewSet(GymScopedMixin, viewsets.ModelViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
         filterset_class=None,
         pagination_class=None,
     )

@@ -106,6 +106,16 @@ def _flatten_errors(detail) -> dict[str, list[str]]:
     return out
 
 
+def server_error_body(request_id: str | None = None) -> dict:
+    """What every 500 answers, wherever it is caught (Django's handler500, the ASGI stack,
+    daphne): no traceback, no exception text; the request id, when there is one, finds
+    the log entry."""
+    body = {"detail": str(_("A server error occurred.")), "code": "server_error"}
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
 def error_response(status_code: int, detail, code: str, errors=None, headers=None, **extra):
     body = {"detail": str(detail), "code": code}
     if errors:

@@ -1,8 +1,11 @@
-"""JSON error pages for the API; HTML stays for the admin."""
+"""Django's error views (handler400/404/500): JSON for the API; a 500 is JSON everywhere."""
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+from .errors import server_error_body
+from .request_id import current_request_id, valid_request_id
 
 
 def not_found(request, exception=None):
@@ -11,9 +14,20 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request):
+def bad_request(request, exception=None):
+    """Django's own 400s (a SuspiciousOperation: a bad Host header, too many form fields in
+    the admin...)."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": _("A server error occurred."), "code": "server_error"}, status=500
-        )
-    return defaults.server_error(request)
+        return JsonResponse({"detail": _("Bad request."), "code": "bad_request"}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def request_id_of(request) -> str | None:
+    """The id the ASGI stack gave this request (also in its X-Request-ID header)."""
+    return current_request_id() or valid_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+
+
+def server_error(request):
+    # JSON for every path, the admin's too: the embedded run has no one to read an HTML
+    # error page, and the body must carry the request id a user reports.
+    return JsonResponse(server_error_body(request_id_of(request)), status=500)

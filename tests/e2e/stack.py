@@ -354,7 +354,7 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "gymsite.core.server",  # daphne with our HTTP-layer fixes, as `make run`
                 "-b",
                 "127.0.0.1",
                 "-p",

@@ -20,7 +20,11 @@ class Command(BaseCommand):
         python = sys.executable
         log_dir = settings.VAR_DIR
         commands = {
-            "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "gymsite.asgi:application"],
+            # daphne, with our fixes to its HTTP layer (gymsite.core.server).
+            "web": [
+                python, "-m", "gymsite.core.server", "-b", host, "-p", str(port),
+                "gymsite.asgi:application",
+            ],
             "worker": [
                 python, "-m", "celery", "-A", "gymsite", "worker",
                 "--loglevel", "INFO", "--concurrency", "2", "--hostname", "embedded@%h",

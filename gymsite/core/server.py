@@ -1,0 +1,155 @@
+"""daphne, with its HTTP layer mended where it answers before our ASGI application can.
+
+    python -m gymsite.core.server [daphne's options] gymsite.asgi:application
+
+takes daphne's command line unchanged (`make run`, the Docker image and the end-to-end
+tests start it so). What differs from `daphne`:
+
+- Twisted parses a POST's multipart body itself before daphne sees the request, and
+  answers a malformed one (wrong or missing boundary, garbage) with a 400 that has no
+  headers and no body. Here Twisted leaves bodies alone: the application parses them, and
+  answers with the JSON error body.
+- A body over MAX_REQUEST_BODY_BYTES is not kept (Twisted would spool any size to disk):
+  it is read and dropped, and the request answered 413 without reaching the application.
+- The answers daphne and Twisted make themselves (a malformed request, an invalid header,
+  an application that crashed or timed out) carry the JSON error body and an
+  X-Request-ID, not an HTML page or nothing.
+"""
+
+import daphne.server  # noqa: F401  # isort: skip  (first: it installs the asyncio reactor)
+
+import json
+
+from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
+from daphne.http_protocol import HTTPFactory as DaphneHTTPFactory
+from daphne.http_protocol import WebRequest as DaphneWebRequest
+from twisted.web import http
+
+from gymsite.core.request_id import HEADER, request_id_from_headers
+
+
+def _max_body_bytes() -> int:
+    from django.conf import settings
+
+    return settings.MAX_REQUEST_BODY_BYTES
+
+
+def _error_body(status: int, request_id: str | None) -> dict:
+    # Imported when first needed: Django is set up by then (daphne loads the application
+    # before it listens), not when this module is.
+    from django.utils.translation import gettext as _
+
+    from gymsite.core.errors import server_error_body
+
+    if status >= 500 and status != 503:
+        return server_error_body(request_id)
+    detail, code = {
+        400: (_("Bad request."), "bad_request"),
+        413: (_("The request body is too large."), "too_large"),
+        503: (_("The server took too long to answer."), "timeout"),
+    }.get(status, (_("Bad request."), "bad_request"))
+    return {"detail": str(detail), "code": code}
+
+
+class WebRequest(DaphneWebRequest):
+    def __init__(self, *args, **kwargs):
+        # Twisted would parse a POST's multipart or urlencoded body into request.args
+        # (which daphne never reads) and refuse a malformed one with an empty 400.
+        kwargs["parsePOSTFormSubmission"] = False
+        super().__init__(*args, **kwargs)
+        self._body_size = 0
+        self._body_too_large = False
+
+    def gotLength(self, length):
+        super().gotLength(length)
+        self._body_too_large = length is not None and length > _max_body_bytes()
+
+    def handleContentChunk(self, data):
+        if self._body_too_large:
+            return
+        self._body_size += len(data)
+        if self._body_size > _max_body_bytes():
+            # Chunked, no length announced: drop what was kept and keep nothing more.
+            self._body_too_large = True
+            self.content.seek(0)
+            self.content.truncate()
+            return
+        super().handleContentChunk(data)
+
+    def process(self):
+        if self._body_too_large:
+            # The whole body has been read (a client sends it all before it reads an
+            # answer), and none of it kept.
+            if hasattr(self.client, "host") and hasattr(self.client, "port"):
+                self.client_addr = [str(self.client.host), self.client.port]  # the access log
+            self.basic_error(413, b"Content Too Large", "")
+            return None
+        return super().process()
+
+    def basic_error(self, status, status_text, body):
+        """daphne's own answers: JSON, with the request's id."""
+        request_id = request_id_from_headers(
+            (name, values[0]) for name, values in self.requestHeaders.getAllRawHeaders()
+        )
+        content = json.dumps(_error_body(status, request_id)).encode()
+        self.handle_reply(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(content)).encode()),
+                    (HEADER, request_id.encode()),
+                ],
+            }
+        )
+        self.handle_reply({"type": "http.response.body", "body": content})
+
+
+class HTTPChannel(http.HTTPChannel):
+    def _respondToBadRequestAndDisconnect(self):
+        """Twisted's answer to a request it cannot parse (request line, headers, chunked
+        framing): the same 400, with the JSON error body."""
+        content = json.dumps(_error_body(400, None)).encode()
+        self.transport.write(
+            b"HTTP/1.1 400 Bad Request\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (len(content), content)
+        )
+        self.loseConnection()
+
+
+class HTTPFactory(DaphneHTTPFactory):
+    def protocol(self):
+        """Twisted's HTTPFactory.protocol: the protocol of one connection."""
+        return http._GenericHTTPChannelProtocol(HTTPChannel())
+
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = WebRequest
+        return protocol
+
+
+class Server(daphne.server.Server):
+    # daphne's run() makes its own HTTPFactory and listens with self.http_factory; ours
+    # takes its place there, the rest of run() unchanged.
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory):
+        self._http_factory = factory if isinstance(factory, HTTPFactory) else HTTPFactory(self)
+
+
+class CommandLineInterface(DaphneCommandLineInterface):
+    server_class = Server
+
+
+def main() -> None:
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
