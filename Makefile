@@ -1,14 +1,17 @@
 # gymsite: `make run` starts everything on the embedded default; `make test` runs the suite.
+# Nothing here sets DEBUG: `make run` runs with DEBUG off (the embedded default keeps its
+# generated secret key under var/), `make run DEBUG=1` turns it on; the tests see the
+# settings production uses, whatever DEBUG or .env say.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The embedded run is a development run: DEBUG on, so it keeps its own secret key in var/.
-export DEBUG ?= 1
+# Passed to pytest, e.g. make test PYTEST_ARGS="-x tests/billing"
+PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo lint bench clean messages
+.PHONY: run test test-fast install install-dev migrate demo lint bench clean messages
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +36,15 @@ run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
+# Everything: behaviour, project checks (ruff, migrations, schema, check --deploy...),
+# end-to-end tests against real processes. CI runs this.
 test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# While working: all but the end-to-end tests (marker e2e) and the slow project checks
+# (marker slow).
+test-fast: install-dev
+	$(VENV)/bin/pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # (module, arguments it accepts from here)
-BENCHMARKS = [("bench.members", ()), ("bench.checkin", ("--write-readme",))]
+BENCHMARKS = [("bench.members", ()), ("bench.checkin", ("--write-readme",)), ("bench.health", ())]
 
 
 def main(argv=None) -> int:

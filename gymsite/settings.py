@@ -5,6 +5,7 @@ embedded default runs: SQLite under var/, in-memory channel layer, local-memory 
 kombu filesystem broker under var/ and the console email backend.
 """
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -16,9 +17,18 @@ from gymsite.core.broker import filesystem_transport_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Variables come from the environment, then from the file GYMSITE_ENV_FILE names (default:
+# .env at the top of the project) for those the environment does not set.
+# A test run sees the settings production uses, except where a test sets them: it reads no
+# file (a .env left on the machine, with its SECRET_KEY, DEBUG or REDIS_URL, changes nothing
+# the tests see; tests/conftest.py hands GYMSITE_ENV_FILE=/dev/null to the processes the
+# tests start) and runs with DEBUG off.
+UNDER_PYTEST = "pytest" in sys.modules
+ENV_FILE = None if UNDER_PYTEST else Path(os.environ.get("GYMSITE_ENV_FILE") or BASE_DIR / ".env")
+
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+if ENV_FILE is not None and ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -33,8 +43,8 @@ def env_int(name: str, default: int) -> int:
 # Where the embedded run keeps its SQLite file, secret key, broker queue and media.
 VAR_DIR = Path(env.str("GYMSITE_VAR_DIR", default="") or BASE_DIR / "var")
 
-DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("GYMSITE_TESTING", "pytest" in sys.modules)
+DEBUG = False if UNDER_PYTEST else env_bool("DEBUG", False)
+TESTING = env_bool("GYMSITE_TESTING", UNDER_PYTEST)
 
 
 def _embedded_secret_key() -> str:
@@ -49,11 +59,15 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+# The embedded default: no DATABASE_URL, so SQLite under var/ on one machine (`make run`,
+# e.g. at a gym's front desk). A deployment sets DATABASE_URL.
+EMBEDDED = not env.str("DATABASE_URL", default="")
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Without SECRET_KEY the embedded run, and management commands in a checkout
-# (makemigrations, shell...), use a generated key kept under var/. The server itself
-# refuses to start with DEBUG off and no SECRET_KEY (gymsite.core.startup, called by
-# asgi.py and wsgi.py), and `check --deploy` reports it as an error.
+# (makemigrations, shell...), use a generated key kept under var/. A deployment (DATABASE_URL
+# set) with DEBUG off refuses to start without its own SECRET_KEY (gymsite.core.startup,
+# called by asgi.py and wsgi.py), and `check --deploy` reports it as an error.
 SECRET_KEY_FROM_ENVIRONMENT = bool(SECRET_KEY)
 if not SECRET_KEY:
     SECRET_KEY = _embedded_secret_key()
@@ -290,8 +304,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Only behind a proxy that appends the client's address to X-Forwarded-For.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# Cookies only over HTTPS in a deployment. The embedded run is served over plain HTTP by
+# daphne (`make run HOST=0.0.0.0` for the desks of a gym's network): secure cookies would
+# never come back and the admin's login would fail its CSRF check.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not EMBEDDED)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG and not EMBEDDED)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

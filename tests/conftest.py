@@ -3,6 +3,9 @@
 Tests talk to PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI sets them)
 and to SQLite / in-memory otherwise. A test marked `postgres` or `redis` fails under CI
 when the service is missing instead of skipping.
+
+A test run never reads .env (gymsite/settings.py, under pytest), and neither do the
+processes the tests start: they inherit GYMSITE_ENV_FILE=/dev/null from here.
 """
 
 import os
@@ -18,6 +21,8 @@ from gymsite.accounts.roles import Role
 from .factories import GymFactory, UserFactory
 
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+os.environ["GYMSITE_ENV_FILE"] = os.devnull
 
 
 def pytest_runtest_setup(item):

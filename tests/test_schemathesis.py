@@ -1,9 +1,13 @@
 """Property-based API testing: schemathesis drives every operation of the app's own
-OpenAPI schema in-process (WSGI), as an admin with a JWT, with a bounded number of
+OpenAPI schema in-process (WSGI), as each role with a JWT, with a bounded number of
 examples per operation, and fails on any 5xx or any response the schema does not describe.
 
-Schemathesis 4 draws each example in positive or negative mode (its default: both), so bad
-input is covered too. The database holds rows with blank and null fields (a member without
+As an admin (every operation open to them) it runs schemathesis' coverage cases (boundary
+values, missing and wrong-typed fields: a few dozen requests per operation, most of this
+file's time) and generated examples. As a trainer, a receptionist and a mechanic it runs
+fewer generated examples only: their answers (403s, another gym's 404s, lists scoped to
+their gym) must match the schema too. Schemathesis 4 draws each example in positive or
+negative mode (its default: both), so bad input is covered too. The database holds rows with blank and null fields (a member without
 email, gender or photo URL; a membership and payment the system wrote, with no staff
 user; granted and denied visits), so list answers exercise the shapes of real data.
 """
@@ -22,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from attendance.models import Attendance, AttendanceResult, AttendanceSource, DenialReason
+from gymsite.accounts.roles import Role
 from gymsite.accounts.services import token_pair_for
 from gymsite.wsgi import application
 from tests.billing.factories import PlanFactory, give_membership
@@ -62,18 +67,32 @@ def rows(gym):
 
 
 @pytest.fixture
-def admin_headers(admin_user, gym, other_gym, trainer, rows):
-    return {"Authorization": f"Bearer {token_pair_for(admin_user)['access_token']}"}
+def headers(staff, other_gym, rows) -> dict[str, dict[str, str]]:
+    """Authorization headers of one staff user per role (all but the admin in `gym`)."""
+    return {
+        role: {"Authorization": f"Bearer {token_pair_for(user)['access_token']}"}
+        for role, user in staff.items()
+    }
+
+
+HYPOTHESIS = {
+    "deadline": None,
+    "suppress_health_check": list(HealthCheck),
+    "derandomize": True,
+    # No shrinking: keep the suite fast.
+}
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking: keep the suite fast
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-def test_api_matches_its_schema(case, admin_headers):
-    case.call_and_validate(headers=admin_headers, checks=CHECKS)
+@settings(max_examples=10, phases=[Phase.explicit, Phase.generate], **HYPOTHESIS)
+def test_api_matches_its_schema_as_admin(case, headers):
+    case.call_and_validate(headers=headers[Role.ADMIN], checks=CHECKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.TRAINER, Role.RECEPTIONIST, Role.MECHANIC])
+@schema.parametrize()
+@settings(max_examples=5, phases=[Phase.generate], **HYPOTHESIS)
+def test_api_matches_its_schema_as_each_other_role(case, role, headers):
+    case.call_and_validate(headers=headers[role], checks=CHECKS)

@@ -1,25 +1,35 @@
-"""What the server checks before it serves: it refuses to start in production without
-its own SECRET_KEY (the embedded run's generated key is for development only)."""
+"""What the server checks before it serves: a deployment (DATABASE_URL set) refuses to start
+without its own SECRET_KEY. The embedded default (no DATABASE_URL: SQLite under var/ on one
+machine, `make run`) may use the key it generated and keeps in var/secret_key, with DEBUG
+on or off."""
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 MISSING_SECRET_KEY = (
-    "SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for the embedded default)."
+    "SECRET_KEY must be set when DATABASE_URL is (a deployment) and DEBUG is off; only the "
+    "embedded default (no DATABASE_URL) may use the key generated under var/."
 )
 
 
+def generated_key_refused() -> bool:
+    """A deployment with DEBUG off and no SECRET_KEY of its own."""
+    return not settings.SECRET_KEY_FROM_ENVIRONMENT and not settings.EMBEDDED and not settings.DEBUG
+
+
 def require_secret_key() -> None:
-    # The test suite imports the WSGI app in process (schemathesis) with DEBUG off.
+    # The test suite imports the WSGI app in process (schemathesis) with DEBUG off, on
+    # PostgreSQL under CI.
     if settings.TESTING:
         return
-    if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENVIRONMENT:
+    if generated_key_refused():
         raise ImproperlyConfigured(MISSING_SECRET_KEY)
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_secret_key_from_environment(app_configs, **kwargs):
-    if settings.SECRET_KEY_FROM_ENVIRONMENT:
+    # `check --deploy` looks at a deployment whatever its DEBUG (it warns about DEBUG itself).
+    if settings.SECRET_KEY_FROM_ENVIRONMENT or settings.EMBEDDED:
         return []
     return [checks.Error(MISSING_SECRET_KEY, id="gymsite.E001")]

@@ -77,10 +77,19 @@ def test_seed_demo_is_idempotent_and_logs_in(settings):
         assert user.check_password(password)
 
 
-def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
+def test_seed_demo_refuses_in_a_deployment_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
+    settings.EMBEDDED = False  # DATABASE_URL set
     with pytest.raises(CommandError):
         call_command("seed_demo", verbosity=0)
     assert not User.objects.exists()
     call_command("seed_demo", "--force", verbosity=0)
+    assert User.objects.count() == 4
+
+
+def test_seed_demo_runs_with_debug_off_on_the_embedded_default(settings):
+    """`make run` (no DATABASE_URL) runs with DEBUG off and still loads its demo accounts."""
+    settings.DEBUG = False
+    settings.EMBEDDED = True
+    call_command("seed_demo", verbosity=0)
     assert User.objects.count() == 4

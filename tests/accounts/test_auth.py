@@ -1,6 +1,7 @@
 """Login, refresh rotation, logout, /auth/me, registration, and login and registration throttling."""
 
 import datetime as dt
+import functools
 
 import pytest
 import time_machine
@@ -8,6 +9,7 @@ from rest_framework.test import APIClient
 
 from gymsite.accounts.models import AuditEvent, User
 from gymsite.accounts.roles import Role
+from tests.concurrency import run_together
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,19 +190,11 @@ def test_successful_logins_from_one_address_are_not_throttled(trainer, reception
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_guesses_check_at_most_five_passwords(trainer):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     def guess(n):
-        try:
-            client = APIClient(REMOTE_ADDR=f"10.1.0.{n}")
-            return login(client, password=f"wrong-{n}", username="trainer").status_code
-        finally:
-            connection.close()
+        client = APIClient(REMOTE_ADDR=f"10.1.0.{n}")
+        return login(client, password=f"wrong-{n}", username="trainer").status_code
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(guess, range(16)))
+    statuses = run_together([functools.partial(guess, n) for n in range(16)])
     assert set(statuses) <= {401, 429}
     assert 1 <= statuses.count(401) <= 5, statuses
     assert AuditEvent.objects.filter(action="auth.login_failed").count() == statuses.count(401)
@@ -298,20 +292,12 @@ def test_logout_needs_authentication(anon_client, trainer):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_let_exactly_one_through(trainer):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     tokens = login(APIClient(), username="trainer").json()
 
-    def refresh(_):
-        try:
-            return APIClient().post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json").status_code
-        finally:
-            connection.close()
+    def refresh():
+        return APIClient().post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json").status_code
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = sorted(pool.map(refresh, range(6)))
+    statuses = sorted(run_together([refresh] * 6))
     assert statuses == [200] + [401] * 5
 
 
@@ -463,20 +449,12 @@ def test_failed_registrations_count_too(trainer, settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_registrations_from_one_address_create_at_most_five(gym, settings):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     settings.ALLOW_REGISTRATION = True
 
     def register(n):
-        try:
-            return APIClient(REMOTE_ADDR="10.0.2.9").post(REGISTER, registration(n), format="json").status_code
-        finally:
-            connection.close()
+        return APIClient(REMOTE_ADDR="10.0.2.9").post(REGISTER, registration(n), format="json").status_code
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(register, range(12)))
+    statuses = run_together([functools.partial(register, n) for n in range(12)])
     assert set(statuses) <= {201, 429}
     assert 1 <= statuses.count(201) <= 5, statuses
     assert User.objects.filter(username__startswith="newbie").count() == statuses.count(201)

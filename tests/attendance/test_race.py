@@ -1,12 +1,12 @@
 """Two front desks check the same member in at the same instant (PostgreSQL, real threads,
 each with its own connection)."""
 
-import threading
+import functools
 
 import pytest
-from django.db import connection
 
 from attendance.models import Attendance
+from tests.concurrency import run_together
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -19,26 +19,14 @@ from .conftest import check_in_url, make_member
 def test_simultaneous_check_ins_let_in_exactly_once(gym, attempts):
     member = make_member(gym)
     desks = [UserFactory(role="receptionist", gym=gym) for _ in range(attempts)]
-    barrier = threading.Barrier(attempts)
-    results: list[tuple[int, str | None]] = []
-    errors: list[BaseException] = []
 
     def desk(user):
-        try:
-            client = client_for(user)
-            barrier.wait(timeout=10)
-            response = client.post(check_in_url(member))
-            results.append((response.status_code, response.json().get("code")))
-        except BaseException as exc:  # surfaced below; a thread must not swallow it
-            errors.append(exc)
-        finally:
-            connection.close()
+        response = client_for(user).post(check_in_url(member))
+        return response.status_code, response.json().get("code")
 
-    threads = [threading.Thread(target=desk, args=(user,)) for user in desks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_together([functools.partial(desk, user) for user in desks])
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    results = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
 
     assert not errors, errors
     assert sorted(status for status, _ in results) == [201] + [400] * (attempts - 1)

@@ -1,42 +1,16 @@
 """Races against PostgreSQL: two renewals of one member at the same moment both count; two
 reminder runs at the same moment send each reminder once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 
 from billing.models import ExpiryReminder, Membership, Payment
 from billing.services import expiry_reminders_send
+from tests.concurrency import run_together
 from tests.conftest import client_for
 
 from .factories import MemberFactory, give_membership
-
-
-def at_once(work, times: int = 2) -> list:
-    """Run `work()` in `times` threads released together (each with its own database
-    connection); return their results, and fail on any thread's exception."""
-    barrier = threading.Barrier(times)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(work())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.postgres
@@ -46,10 +20,12 @@ def test_two_concurrent_renewals_give_two_stacked_periods(receptionist, member, 
     first = Membership.objects.get(member=member)
 
     def renew():
-        url = f"/api/v1/members/{member.pk}/renew"
-        return client_for(receptionist).post(url, {"plan": monthly.pk, "method": "cash"}, format="json").status_code
+        client = client_for(receptionist)
+        return client.post(
+            f"/api/v1/members/{member.pk}/renew", {"plan": monthly.pk, "method": "cash"}, format="json"
+        ).status_code
 
-    results = at_once(renew)
+    results = run_together([renew, renew])
     assert results == [200, 200]
     periods = list(Membership.objects.filter(member=member).order_by("starts_on"))
     assert len(periods) == 3
@@ -72,7 +48,7 @@ def test_concurrent_reminder_runs_send_each_reminder_once(smtp, gym, monthly, fr
         give_membership(MemberFactory(gym=gym, email=email), monthly)  # Jan 1 – Feb 1
     frozen(2026, 1, 29)
     smtp.delay = 0.2
-    results = at_once(expiry_reminders_send)
+    results = run_together([expiry_reminders_send, expiry_reminders_send])
     assert sum(r["upcoming"] for r in results) == len(emails)
     assert sorted(rcpt for (rcpt,) in smtp.recipients) == emails
     assert ExpiryReminder.objects.filter(sent_at__isnull=False, attempts=1).count() == len(emails)

@@ -132,6 +132,7 @@ def test_compiled_catalogue_matches_the_po(catalogue):
     assert not stale, "django.mo is out of date; run `make messages`:\n" + "\n".join(stale)
 
 
+@pytest.mark.slow
 def test_catalogue_is_in_step_with_the_code(tmp_path, catalogue):
     """makemessages over a copy of the working tree finds exactly the catalogue's msgids:
     a new string in the code (untranslated) or a string removed from it fails here."""

@@ -7,15 +7,24 @@ as under CI), on SQLite and the filesystem broker otherwise. These tests never s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from django.conf import settings
 
 from .stack import Site, running_site
 
+HERE = Path(__file__).resolve().parent
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "e2e: end-to-end test against real processes (tests/e2e)")
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test of this package is marked e2e (before `-m` selects): `make test-fast`
+    leaves them out, `make test` runs them."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)

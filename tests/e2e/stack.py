@@ -328,6 +328,8 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             EMAIL_PORT=str(sink.port),
             DEFAULT_FROM_EMAIL="Main Gym <noreply@gym.test>",
             GYMSITE_TESTING="0",
+            # Whatever a .env at the top of the project says, the site runs as set here.
+            GYMSITE_ENV_FILE=os.devnull,
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )

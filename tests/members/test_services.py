@@ -1,7 +1,6 @@
 """Services billing and the admin rely on; races against PostgreSQL; demo data; admin."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import IntegrityError, connection
@@ -13,6 +12,7 @@ from gymsite.core.errors import Invalid, NotFound
 from members import services
 from members.demo import seed_demo
 from members.models import Member
+from tests.concurrency import run_together
 from tests.factories import GymFactory, MemberFactory
 
 from .conftest import image_bytes, upload
@@ -203,27 +203,6 @@ def test_admin_edit_goes_through_the_service_and_is_audited(admin_user, gym):
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def _run_in_threads(count, target):
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as exc:  # collected and asserted below
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_with_one_email_make_one_member_and_a_400():
@@ -234,7 +213,7 @@ def test_concurrent_creates_with_one_email_make_one_member_and_a_400():
             actor=Actor.system(), gym=gym, data={"first_name": "Twin", "email": "twin@x.com"}
         )
 
-    results = _run_in_threads(4, create)
+    results = run_together([create] * 4)
     created = [r for r in results if isinstance(r, Member)]
     refused = [r for r in results if isinstance(r, Invalid)]
     assert len(created) == 1 and len(refused) == 3, results
@@ -265,7 +244,7 @@ def test_summary_writes_under_the_lock_are_serialised():
                 paused_until=None,
             )
 
-    results = _run_in_threads(5, extend)
+    results = run_together([extend] * 5)
     assert all(isinstance(r, Member) for r in results), results
     assert Member.objects.get(pk=member.pk).expires_on == dt.date(2026, 1, 6)
 

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: idempotent, refused with DEBUG off unless --force."""
+"""Demo data for `make run`: idempotent; refused in a deployment (DATABASE_URL set) with DEBUG
+off unless --force."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -24,12 +25,18 @@ class Command(BaseCommand):
     help = "Create the demo gym and staff accounts (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even in a deployment with DEBUG off."
+        )
 
     @transaction.atomic
     def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("seed_demo refuses to run with DEBUG off; pass --force to insist.")
+        # The embedded run (`make run`, no DATABASE_URL) loads them with DEBUG off too.
+        if not settings.DEBUG and not settings.EMBEDDED and not force:
+            raise CommandError(
+                "seed_demo refuses to run in a deployment (DATABASE_URL set) with DEBUG off; "
+                "pass --force to insist."
+            )
         gym, _ = Gym.objects.get_or_create(
             name="Main Gym",
             defaults={
