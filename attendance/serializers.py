@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.scoping import VisibleRelatedField
+from gymsite.core.dates import BoundedDateField, BoundedDateTimeField
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from gymsite.core.serializers import ReadOnlyBlankMixin
 from gymsite.core.timefmt import format_visit_time
@@ -64,19 +65,19 @@ class AttendanceRecordSerializer(serializers.Serializer):
     """Trainer or admin entering a visit after the fact (source staff_entry)."""
 
     member = VisibleRelatedField(queryset=Member.objects.all())
-    check_in_at = serializers.DateTimeField(required=False, help_text=_("Default: now."))
-    check_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    check_in_at = BoundedDateTimeField(required=False, help_text=_("Default: now."))
+    check_out_at = BoundedDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class AttendanceUpdateSerializer(serializers.Serializer):
-    check_in_at = serializers.DateTimeField()
-    check_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    check_in_at = BoundedDateTimeField()
+    check_out_at = BoundedDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class CheckOutSerializer(serializers.Serializer):
-    check_out_at = serializers.DateTimeField(
+    check_out_at = BoundedDateTimeField(
         required=False, help_text=_("Default: now. Only trainers and admins may give a time.")
     )
 
@@ -149,8 +150,8 @@ class OccupancySerializer(serializers.Serializer):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
 
 
 class DayCountSerializer(serializers.Serializer):

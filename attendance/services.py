@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.roles import role_can
-from gymsite.core import localtime
+from gymsite.core import dates, localtime
 from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
@@ -86,12 +86,22 @@ def check_in_refusal(member: Member, day: date) -> str | None:
     return REFUSAL_BY_STATUS[status]
 
 
-def _check_time(value: datetime, field: str, now: datetime) -> None:
+def _check_time(value: datetime, field: str, now: datetime, *, staff_given: bool = False) -> None:
+    """A check-in or check-out time: aware, within the window of gymsite/core/dates.py (so
+    converting it to the gym's time zone cannot overflow, whoever calls), not in the future
+    and, when staff give it after the fact, at most MAX_ENTRY_AGE_DAYS old."""
     if timezone.is_naive(value):
         raise Invalid(
             _("Give the time with its time zone offset."),
             "invalid",
             errors={field: [_("Give the time with its time zone offset.")]},
+        )
+    if not dates.datetime_in_window(value):
+        raise dates.out_of_range(field, dates.datetime_window_message())
+    if staff_given and value < now - timedelta(days=dates.MAX_ENTRY_AGE_DAYS):
+        raise dates.out_of_range(
+            field,
+            _("Times more than %(days)d days old cannot be entered.") % {"days": dates.MAX_ENTRY_AGE_DAYS},
         )
     if value > now + CLOCK_SKEW:
         raise Invalid(
@@ -169,13 +179,14 @@ def attendance_check_in(
         raise ValueError(f"unknown source {source!r}")
     member_pk = member.pk if member is not None else member_id
     now = timezone.now()
+    staff_entry = source == AttendanceSource.STAFF_ENTRY
     at = at or now
-    _check_time(at, "check_in_at", now)
+    _check_time(at, "check_in_at", now, staff_given=staff_entry)
     if check_out_at is not None:
-        _check_time(check_out_at, "check_out_at", now)
+        _check_time(check_out_at, "check_out_at", now, staff_given=staff_entry)
         _check_out_not_before_in(at, check_out_at)
     if record_denial is None:
-        record_denial = source != AttendanceSource.STAFF_ENTRY
+        record_denial = not staff_entry
     entry = {
         "actor": actor,
         "source": source,
@@ -303,8 +314,9 @@ def attendance_check_out(
     if at is not None and actor.user is not None and not role_can(actor.user.role, "attendance.edit"):
         raise NotAllowed(_("Only trainers and admins may give the check-out time."), "permission_denied")
     now = timezone.now()
+    staff_given = at is not None
     at = at or now
-    _check_time(at, "check_out_at", now)
+    _check_time(at, "check_out_at", now, staff_given=staff_given)
     row = _lock_attendance(attendance.pk)
     if not row.is_granted:
         raise Invalid(_("A refused check-in cannot be checked out."), "not_checked_in")
@@ -338,10 +350,11 @@ def attendance_update(*, actor: Actor, attendance: Attendance, changes: dict[str
     row = _lock_attendance(attendance.pk)
     check_in_at = changes.get("check_in_at", row.check_in_at)
     check_out_at = changes.get("check_out_at", row.check_out_at)
-    if "check_in_at" in changes:
-        _check_time(check_in_at, "check_in_at", now)
-    if "check_out_at" in changes and check_out_at is not None:
-        _check_time(check_out_at, "check_out_at", now)
+    # A time sent unchanged (a PUT of an old visit's notes) is not entered anew.
+    if "check_in_at" in changes and check_in_at != row.check_in_at:
+        _check_time(check_in_at, "check_in_at", now, staff_given=True)
+    if "check_out_at" in changes and check_out_at is not None and check_out_at != row.check_out_at:
+        _check_time(check_out_at, "check_out_at", now, staff_given=True)
     _check_out_not_before_in(check_in_at, check_out_at)
     local_date = localtime.local_date(check_in_at, row.gym.tz)
     if row.is_granted and local_date != row.local_date:

@@ -11,6 +11,13 @@ from rest_framework.views import APIView
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.scoping import GymScopedMixin, get_visible, request_gyms
+from gymsite.core.dates import (
+    MAX_STATS_DAYS,
+    check_date_range,
+    date_in_window,
+    date_window_message,
+    out_of_range,
+)
 from gymsite.core.errors import Invalid, NotFound
 from gymsite.core.localtime import local_today
 from members.models import Member
@@ -31,7 +38,6 @@ from .serializers import (
     StatsSerializer,
 )
 
-MAX_STATS_DAYS = 366
 GYM_PARAM = OpenApiParameter(
     "gym", OpenApiTypes.INT, description="Admins: only this gym (default: all their gyms)."
 )
@@ -217,6 +223,8 @@ class AttendanceViewSet(
                 "invalid_date",
                 errors={"day": [_("Give the day as YYYY-MM-DD.")]},
             )
+        if not date_in_window(local_date):
+            raise out_of_range("day", date_window_message())
         queryset = self.filter_queryset(self.get_queryset()).filter(local_date=local_date)
         if not request.query_params.get("result"):
             queryset = queryset.filter(result=AttendanceResult.GRANTED)
@@ -250,17 +258,6 @@ class AttendanceViewSet(
         tz = gyms[0].tz if gyms else timezone.get_current_timezone()
         date_to = query.validated_data.get("date_to") or local_today(tz)
         date_from = query.validated_data.get("date_from") or date_to - timedelta(days=29)
-        if date_from > date_to:
-            raise Invalid(
-                _("date_to cannot be before date_from."),
-                "invalid_range",
-                errors={"date_to": [_("date_to cannot be before date_from.")]},
-            )
-        if (date_to - date_from).days >= MAX_STATS_DAYS:
-            raise Invalid(
-                _("Ask for at most %(days)d days.") % {"days": MAX_STATS_DAYS},
-                "range_too_long",
-                errors={"date_from": [_("Ask for at most %(days)d days.") % {"days": MAX_STATS_DAYS}]},
-            )
+        check_date_range(date_from, date_to, max_days=MAX_STATS_DAYS)
         data = selectors.attendance_stats(gyms=gyms, date_from=date_from, date_to=date_to)
         return Response(StatsSerializer(data).data)

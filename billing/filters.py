@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from gymsite.accounts.scoping import request_gyms
+from gymsite.core.dates import DateFilter, DateRangeFilterMixin
 from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
 
 from .models import Membership, Payment, PaymentMethod, Plan
@@ -33,13 +34,13 @@ class MembershipFilter(GymScopedFilterSet):
         return memberships_current_or_upcoming(queryset, request_gyms(self.request), value)
 
 
-class PaymentFilter(GymScopedFilterSet):
+class PaymentFilter(DateRangeFilterMixin, GymScopedFilterSet):
     member = IdFilter(field_name="member_id")
     membership = IdFilter(field_name="membership_id")
     method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     is_void = BooleanFilter()
-    date_from = filters.DateFilter(method="filter_dates", help_text=_("First day, in the gym's time zone."))
-    date_to = filters.DateFilter(method="filter_dates", help_text=_("Last day, in the gym's time zone."))
+    date_from = DateFilter(method="filter_dates", help_text=_("First day, in the gym's time zone."))
+    date_to = DateFilter(method="filter_dates", help_text=_("Last day, in the gym's time zone."))
 
     class Meta:
         model = Payment

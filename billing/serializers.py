@@ -9,6 +9,7 @@ from rest_framework import serializers
 from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.accounts.serializers import GymRefSerializer
+from gymsite.core.dates import BoundedDateField
 from gymsite.core.localtime import local_date
 from members.models import Member
 from members.serializers import MemberWriteSerializer
@@ -116,7 +117,7 @@ class PaymentTermsMixin(serializers.Serializer):
 class MembershipCreateSerializer(PaymentTermsMixin):
     member = VisibleRelatedField(queryset=Member.objects.select_related("gym"))
     plan = VisibleRelatedField(queryset=Plan.objects.all())
-    starts_on = serializers.DateField(
+    starts_on = BoundedDateField(
         required=False, allow_null=True, help_text=_("Defaults to the day after the current expiry, or today.")
     )
     purchased_price = AmountField(
@@ -126,7 +127,7 @@ class MembershipCreateSerializer(PaymentTermsMixin):
 
 class MembershipUpdateSerializer(serializers.Serializer):
     plan = VisibleRelatedField(queryset=Plan.objects.all(), required=False)
-    starts_on = serializers.DateField(required=False)
+    starts_on = BoundedDateField(required=False)
     is_active = serializers.BooleanField(required=False)
     purchased_price = AmountField(required=False, help_text=_("Fixed once set: only the current value is accepted."))
 
@@ -142,8 +143,8 @@ class PauseRequestSerializer(serializers.Serializer):
     def get_fields(self):
         # "from" is a Python keyword: declare the fields by name.
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(help_text=_("First paused day (today or later)."))
-        fields["until"] = serializers.DateField(help_text=_("Last paused day."))
+        fields["from"] = BoundedDateField(help_text=_("First paused day (today or later)."))
+        fields["until"] = BoundedDateField(help_text=_("Last paused day."))
         return fields
 
 
@@ -156,7 +157,7 @@ class MemberEnrollSerializer(MemberWriteSerializer, PaymentTermsMixin):
     plan = VisibleRelatedField(
         queryset=Plan.objects.all(), required=False, allow_null=True, help_text=_("An active plan of the member's gym.")
     )
-    starts_on = serializers.DateField(required=False, allow_null=True, help_text=_("Defaults to today."))
+    starts_on = BoundedDateField(required=False, allow_null=True, help_text=_("Defaults to today."))
 
     class Meta(MemberWriteSerializer.Meta):
         fields = [*MemberWriteSerializer.Meta.fields, "plan", "amount", "method", "starts_on"]
@@ -213,13 +214,8 @@ class VoidSerializer(serializers.Serializer):
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-
-    def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": [_("Use a day on or after date_from.")]})
-        return attrs
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
 
 
 class MethodTotalSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, request_gyms
+from gymsite.core.dates import MAX_SUMMARY_DAYS, check_date_range
 from members.models import Member
 from members.routes import MemberRoutesViewSet
 from members.serializers import MemberSerializer
@@ -249,6 +250,7 @@ class PaymentViewSet(
         form = SummaryQuerySerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         date_from, date_to = form.validated_data.get("date_from"), form.validated_data.get("date_to")
+        check_date_range(date_from, date_to, max_days=MAX_SUMMARY_DAYS)
         gyms = request_gyms(request)
         body = {
             "date_from": date_from,

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.accounts.serializers import GymRefSerializer
+from gymsite.core.dates import BoundedDatesMixin
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from gymsite.core.serializers import ReadOnlyBlankMixin
 
@@ -101,7 +102,7 @@ class MemberSerializer(CachedFieldsMixin, ReadOnlyBlankMixin, serializers.ModelS
         return member_last_visit_display(member)
 
 
-class MemberWriteSerializer(serializers.ModelSerializer):
+class MemberWriteSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     """What POST, PUT and PATCH accept (JSON or multipart). Billing subclasses it to add
     the enrollment fields (plan, amount, method, starts_on)."""
 

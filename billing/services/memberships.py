@@ -28,8 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.models import Gym
 from gymsite.accounts.roles import role_can
+from gymsite.core import dates
 from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import Conflict, Invalid, NotAllowed
+from gymsite.core.localtime import local_today
 from members import services as member_services
 from members.models import Member
 
@@ -39,7 +41,7 @@ from ..selectors import active_memberships
 from . import payments
 from .plans import money, plan_for_member
 
-MAX_PAUSE_DAYS = 365
+MAX_PAUSE_DAYS = dates.MAX_PAUSE_DAYS
 
 
 # --- The timeline of a member's memberships ----------------------------------------------
@@ -62,11 +64,50 @@ def _check_timeline(memberships: list[Membership], today: date) -> None:
         )
 
 
-def _shift(memberships: list[Membership], days: int) -> None:
+# --- How far the dates may go (gymsite/core/dates.py) ------------------------------------
+
+
+def _check_horizon(last_day: date, field: str) -> None:
+    """No period ends after dates.LATEST_DATE: with that, every later step of arithmetic
+    on the stored dates (a plan's length, a pause, a shift) stays far inside the calendar."""
+    if last_day > dates.LATEST_DATE:
+        raise dates.out_of_range(
+            field, _("A membership cannot end after %(day)s.") % {"day": dates.LATEST_DATE.isoformat()}
+        )
+
+
+def _period_end(plan: Plan, starts_on: date, *, field: str, paused_days: int = 0) -> date:
+    """The plan's `period_end` from `starts_on` plus the paused days, refused (400 on
+    `field`) past the horizon. A plan made before its length was bounded cannot overflow
+    it either."""
+    try:
+        end = plan.period_end(starts_on) + timedelta(days=paused_days)
+    except (OverflowError, ValueError):  # past year 9999: a plan longer than MAX_PLAN_YEARS
+        end = date.max
+    _check_horizon(end, field)
+    return end
+
+
+def _check_start(starts_on: date, today: date) -> None:
+    """A start the client chose: at most MAX_BACKDATE_DAYS before the gym's today and
+    MAX_ADVANCE_DAYS after it."""
+    first = today - timedelta(days=dates.MAX_BACKDATE_DAYS)
+    last = today + timedelta(days=dates.MAX_ADVANCE_DAYS)
+    if not first <= starts_on <= last:
+        raise dates.out_of_range(
+            "starts_on",
+            _("Start from %(first)s to %(last)s.") % {"first": first.isoformat(), "last": last.isoformat()},
+        )
+
+
+def _shift(memberships: list[Membership], days: int, *, field: str = "starts_on") -> None:
     """Move periods (and their pauses) by `days`. A moved period keeps its length in days:
-    what was bought does not change when the plan is edited later."""
+    what was bought does not change when the plan is edited later. Refused (400 on
+    `field`) before anything moves when a period would end past the horizon."""
     if not days:
         return
+    if days > 0 and memberships:
+        _check_horizon(max(m.expires_on for m in memberships) + timedelta(days=days), field)
     delta = timedelta(days=days)
     for m in memberships:
         m.starts_on += delta
@@ -158,20 +199,24 @@ def _membership_sell(
     purchased_price: Decimal,
     amount: Decimal | None,
     method: str | None,
+    horizon_field: str = "starts_on",
 ) -> Purchase:
     """The one way a period is added (enrollment, renewal, assignment): the member is
     locked by the caller; the period is fitted into the timeline (by default right after
     the last expiry, or today), audited as `action`, paid when a method is given, and the
-    member's summary recomputed."""
+    member's summary recomputed. A chosen start is within the backdating limits; a period
+    that would end past the horizon is refused on `horizon_field`."""
     if starts_on is None:
         starts_on = periods.next_start(memberships, today)
+    else:
+        _check_start(starts_on, today)
     membership = Membership(
         member=member,
         gym_id=member.gym_id,
         plan=plan,
         purchased_price=purchased_price,
         starts_on=starts_on,
-        expires_on=plan.period_end(starts_on),
+        expires_on=_period_end(plan, starts_on, field=horizon_field),
         created_by=actor.user,
     )
     _check_timeline([*memberships, membership], today)
@@ -201,6 +246,8 @@ def member_enroll(
     if plan_id is not None:
         plan = plan_for_member(gym_id=gym.pk, plan_id=plan_id)
         amount, method = payments.payment_terms(plan=plan, amount=amount, method=method)
+        if starts_on is not None:  # before the member (and their photo) is written
+            _check_start(starts_on, local_today(gym.tz))
     elif amount is not None or method or starts_on is not None:
         raise Invalid(
             _("Choose a plan to record a membership or a payment."),
@@ -254,6 +301,7 @@ def membership_renew(
         purchased_price=amount,
         amount=amount,
         method=method,
+        horizon_field="plan",
     )
 
 
@@ -339,15 +387,18 @@ def membership_update(*, actor: Actor, membership: Membership, changes: dict[str
         plan = plan_for_member(gym_id=m.gym_id, plan_id=changes["plan"])
         _check_plan_change(actor=actor, current=m, new_plan=plan, today=today)
         resolved["plan"] = plan
-    if resolved.get("starts_on", m.starts_on) != m.starts_on and m.pauses.all():
-        raise Conflict(_("A paused membership cannot move; resume it first."), "membership_has_pauses")
+    if resolved.get("starts_on", m.starts_on) != m.starts_on:
+        if m.pauses.all():
+            raise Conflict(_("A paused membership cannot move; resume it first."), "membership_has_pauses")
+        _check_start(resolved["starts_on"], today)
     applied = apply_changes(m, resolved)
+    field = "starts_on" if "starts_on" in applied else "plan"
     if "starts_on" in applied or "plan" in applied:
-        m.expires_on = m.plan.period_end(m.starts_on) + timedelta(days=m.paused_days)
+        m.expires_on = _period_end(m.plan, m.starts_on, field=field, paused_days=m.paused_days)
     if was_active and not m.is_active:
         _shift(chain, -periods.span_days(old_start, old_end))
     elif was_active:
-        _shift(chain, (m.expires_on - old_end).days)
+        _shift(chain, (m.expires_on - old_end).days, field=field)
     others = [x for x in memberships if x.pk != m.pk]
     _check_timeline([*others, m] if m.is_active else others, today)
     m.save()
@@ -384,6 +435,9 @@ def membership_pause(
         raise Invalid(_("A pause cannot start in the past."), "pause_in_past", errors={"from": [_("Use today or a later day.")]})
     if paused_until < paused_from:
         raise Invalid(_("A pause ends on or after its start."), "invalid_pause", errors={"until": [_("Use a day on or after from.")]})
+    last_start = today + timedelta(days=dates.MAX_PAUSE_AHEAD_DAYS)
+    if paused_from > last_start:
+        raise dates.out_of_range("from", _("Start the pause by %(day)s.") % {"day": last_start.isoformat()})
     days = periods.span_days(paused_from, paused_until)
     if days > MAX_PAUSE_DAYS:
         raise Invalid(
@@ -398,6 +452,7 @@ def membership_pause(
     if any(p.paused_until >= today for m in memberships for p in m.pauses.all()):
         raise Conflict(_("The member already has a pause; resume it first."), "already_paused")
     chain = periods.stacked_after(target, memberships)
+    _check_horizon(max(m.expires_on for m in [target, *chain]) + timedelta(days=days), "until")
     target.expires_on += timedelta(days=days)
     target.save(update_fields=["expires_on", "updated_at"])
     _shift(chain, days)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.models import Gym
 from gymsite.core.changes import apply_changes, check_editable
+from gymsite.core.dates import MAX_PLAN_DURATION, MAX_PLAN_YEARS
 from gymsite.core.errors import Conflict, Invalid
 
 from ..models import PLAN_EDITABLE_FIELDS, DurationUnit, Membership, Plan
@@ -30,6 +31,11 @@ def _plan_validate(*, gym_id: int, name: str, price, duration_count, duration_un
         errors["price"] = [_("The price must be greater than zero.")]
     if duration_count is None or int(duration_count) <= 0:
         errors["duration_count"] = [_("The duration must be at least 1.")]
+    elif duration_unit in DurationUnit.values and int(duration_count) > MAX_PLAN_DURATION[duration_unit]:
+        errors["duration_count"] = [
+            _("A plan lasts at most %(years)d years: at most %(count)d in this unit.")
+            % {"years": MAX_PLAN_YEARS, "count": MAX_PLAN_DURATION[duration_unit]}
+        ]
     if duration_unit not in DurationUnit.values:
         errors["duration_unit"] = [_("Use day, week, month or year.")]
     if errors:

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from gymsite.core.dates import MAX_DEFAULT_STAY_MINUTES, MAX_EXPIRY_REMINDER_DAYS
 from gymsite.core.serializer_cache import CachedFieldsMixin
 
 from .models import GYM_EDITABLE_FIELDS, PROFILE_EDITABLE_FIELDS, APIToken, AuditEvent, Gym, User
@@ -21,7 +22,12 @@ class GymSerializer(serializers.ModelSerializer):
         model = Gym
         fields = ["id", *GYM_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-        extra_kwargs = {"name": {"validators": []}}
+        # The settings that feed date arithmetic are bounded (gymsite/core/dates.py).
+        extra_kwargs = {
+            "name": {"validators": []},
+            "expiry_reminder_days": {"min_value": 0, "max_value": MAX_EXPIRY_REMINDER_DAYS},
+            "default_stay_minutes": {"min_value": 0, "max_value": MAX_DEFAULT_STAY_MINUTES},
+        }
 
 
 # The user shapes on the hot path (/auth/me, which every client asks for, and the login

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gymsite.core.dates import DateRangeFilterMixin, IsoDateTimeFilter
 from gymsite.core.errors import NotAllowed
 from gymsite.core.filters import BooleanFilter, IdFilter
 
@@ -357,15 +358,15 @@ class GymViewSet(viewsets.ModelViewSet):
 # --- Audit ----------------------------------------------------------------------------
 
 
-class AuditEventFilter(filters.FilterSet):
+class AuditEventFilter(DateRangeFilterMixin, filters.FilterSet):
     action = filters.CharFilter()
     action_prefix = filters.CharFilter(field_name="action", lookup_expr="startswith")
     actor = IdFilter(field_name="actor_user_id")
     gym = VisibleGymFilter(field_name="gym_id")
     target_type = filters.CharFilter()
     target_id = filters.CharFilter()
-    date_from = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    date_to = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte")
+    date_from = IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    date_to = IsoDateTimeFilter(field_name="at", lookup_expr="lte")
 
     class Meta:
         model = AuditEvent
