@@ -50,7 +50,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 
 messages: install-dev
-	$(PY) manage.py makemessages -l es --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(PY) manage.py makemessages -l es --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 bench: install-dev
