@@ -227,11 +227,12 @@ class Daphnes:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
 
     def __enter__(self):
-        daphne = str(Path(sys.executable).with_name("daphne"))
+        # The server production runs: daphne with our HTTP-layer fixes (gymsite.core.server).
         for port in self.ports:
             self.procs.append(
                 subprocess.Popen(
-                    [daphne, "-b", "127.0.0.1", "-p", str(port), "-v", "0", "gymsite.asgi:application"],
+                    [sys.executable, "-m", "gymsite.core.server", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+                     "gymsite.asgi:application"],
                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                 )
             )
