@@ -3,8 +3,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,6 +57,23 @@ def _visible_member(request, member_id: int) -> Member:
     return member
 
 
+# The error body of a refused check-in: the shared {detail, code, errors?} plus the id of
+# the denied visit it recorded.
+CHECK_IN_REFUSAL = inline_serializer(
+    "CheckInRefusal",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+        "attendance_id": serializers.IntegerField(
+            required=False, help_text="The denied visit recorded for a refusal at the door."
+        ),
+    },
+)
+
+
 class MemberCheckInView(APIView):
     """POST /members/{id}/check-in: the front desk lets a member in (seed 002's rules).
     Attendance's own route under members' prefix, routed from attendance/urls.py."""
@@ -65,7 +82,7 @@ class MemberCheckInView(APIView):
 
     @extend_schema(
         request=None,
-        responses={201: CheckInResponseSerializer},
+        responses={201: CheckInResponseSerializer, 400: CHECK_IN_REFUSAL, 403: CHECK_IN_REFUSAL},
         tags=["attendance"],
         description=(
             "Checks the rules in order: member inactive (403 member_inactive), no "

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     # before anything reads it.
     "gymsite.core.middleware.BodySizeLimitMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # API answers carry Cache-Control: no-store (personal data, tokens).
+    "gymsite.core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -245,6 +247,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # simplejwt's access token, with its claims checked in shape (a 401, not a 500).
+    "AUTH_TOKEN_CLASSES": ("gymsite.accounts.authentication.AccessToken",),
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
 }
 

@@ -164,14 +164,19 @@ def missing_provider_hint(case: Case, kwarg: str) -> str:
     )
 
 
-def build_url(case: Case, user, gym) -> str:
+def provide_kwargs(case: Case, user, gym) -> dict:
+    """The URL kwargs of `case`, from the providers, for rows `user` may act on."""
     ctx = matrix.Context(user=user, gym=user.gym or gym)
     for kwarg in case.kwargs:
         provider = matrix.find_provider(case.route_name, case.basename, kwarg)
         if provider is None:
             pytest.fail(f"{case.id}: {missing_provider_hint(case, kwarg)}")
         ctx.kwargs[kwarg] = provider(ctx)
-    return case.template % ctx.kwargs
+    return ctx.kwargs
+
+
+def build_url(case: Case, user, gym) -> str:
+    return case.template % provide_kwargs(case, user, gym)
 
 
 def test_roles_table_is_design_md():

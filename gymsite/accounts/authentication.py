@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from django.db.models import Q
@@ -5,9 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken as SimpleAccessToken
+from rest_framework_simplejwt.tokens import RefreshToken as SimpleRefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from gymsite.core.ids import MAX_ID
 
 from .models import API_TOKEN_PREFIX, APIToken, User, hash_token
 
@@ -15,6 +20,72 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 SCHEME = "Bearer"
 # The user's session generation when the token was issued (User.session_generation).
 SESSION_CLAIM = "sgen"
+# 9999-12-31T23:59:59Z: the last instant a datetime holds.
+_LAST_EPOCH_SECOND = 253402300799
+# simplejwt's OutstandingToken.jti is a CharField of 255.
+_JTI_MAX_LENGTH = 255
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_user_id(value) -> bool:
+    text = str(value) if _is_int(value) else value
+    return (
+        isinstance(text, str)
+        and 0 < len(text) <= len(str(MAX_ID))
+        and text.isascii()
+        and text.isdigit()
+        and 1 <= int(text) <= MAX_ID
+    )
+
+
+def malformed_claim(payload: dict) -> str | None:
+    """The first claim of a JWT's payload that is missing or has the wrong shape, or None.
+    simplejwt trusts whatever a token with a good signature says: a user id of letters,
+    a refresh token without a jti or an expiry past the year 9999 reached the database or
+    datetime and ended in a 500 instead of a 401."""
+    required = ("exp", jwt_settings.USER_ID_CLAIM, jwt_settings.JTI_CLAIM, jwt_settings.TOKEN_TYPE_CLAIM)
+    for claim in required:
+        if claim not in payload:
+            return claim
+    for claim in ("exp", "iat", "nbf"):
+        value = payload.get(claim)
+        if value is not None and not (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and 0 <= value <= _LAST_EPOCH_SECOND
+        ):
+            return claim
+    checks = {
+        jwt_settings.USER_ID_CLAIM: _is_user_id,
+        jwt_settings.JTI_CLAIM: lambda v: isinstance(v, str) and 0 < len(v) <= _JTI_MAX_LENGTH,
+        jwt_settings.TOKEN_TYPE_CLAIM: lambda v: isinstance(v, str),
+        SESSION_CLAIM: _is_int,
+    }
+    for claim, is_valid in checks.items():
+        if claim in payload and not is_valid(payload[claim]):
+            return claim
+    return None
+
+
+class CheckedClaimsMixin:
+    """A token whose claims are checked in shape before simplejwt reads them."""
+
+    def verify(self):
+        if malformed_claim(self.payload) is not None:
+            raise TokenError(_("Token is invalid."))
+        super().verify()
+
+
+class AccessToken(CheckedClaimsMixin, SimpleAccessToken):
+    pass
+
+
+class RefreshToken(CheckedClaimsMixin, SimpleRefreshToken):
+    access_token_class = AccessToken
 
 
 def bearer_credentials(request) -> bytes | None:

@@ -12,13 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import Conflict, DomainError, Invalid, NotAllowed, Throttled
 
 from .audit import Actor, audit_record
-from .authentication import SESSION_CLAIM, stale_token_reason
+from .authentication import SESSION_CLAIM, RefreshToken, stale_token_reason
 from .models import (
     GYM_EDITABLE_FIELDS,
     PROFILE_EDITABLE_FIELDS,

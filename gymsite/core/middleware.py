@@ -1,5 +1,5 @@
-"""Django middleware that answers before a view runs: requests too large to read, and
-methods a DRF route does not have."""
+"""Django middleware that answers before a view runs (requests too large to read, methods
+a DRF route does not have), and one that marks API answers as not to be stored."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.views import APIView
@@ -106,3 +107,21 @@ class MethodNotAllowedMiddleware:
         return json_error(
             405, exc.detail, exc.default_code, headers={"Allow": ", ".join(sorted(allowed))}
         )
+
+
+API_PREFIX = "/api/v1/"
+
+
+class NoStoreMiddleware:
+    """Answers under /api/v1/ are never stored by a browser or a shared cache: they hold
+    members' personal data and, from /auth/, tokens (RFC 6749 5.1 requires `no-store` on
+    a token answer). A view that sets its own Cache-Control keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(API_PREFIX) and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -34,6 +34,11 @@ def add_error_responses(result, generator, request, public):
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                # An error a view documents by its description only still answers the
+                # shared body.
+                if code.startswith(("4", "5")) and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ref}}
             for code, description in ERROR_STATUSES.items():
                 if code in responses:
                     continue

@@ -11,9 +11,10 @@ tests start it so). What differs from `daphne`:
   answers with the JSON error body.
 - A body over MAX_REQUEST_BODY_BYTES is not kept (Twisted would spool any size to disk):
   it is read and dropped, and the request answered 413 without reaching the application.
-- The answers daphne and Twisted make themselves (a malformed request, an invalid header,
-  an application that crashed or timed out) carry the JSON error body and an
-  X-Request-ID, not an HTML page or nothing.
+- The answers daphne and Twisted make themselves (a malformed request, an invalid
+  header, an application that crashed or timed out) carry the JSON error body and an
+  X-Request-ID, not an HTML page or nothing; a request line or header over Twisted's
+  16 KiB is a 414 or 431 with that body, not a connection closed without a word.
 """
 
 import daphne.server  # noqa: F401  # isort: skip  (first: it installs the asyncio reactor)
@@ -46,6 +47,8 @@ def _error_body(status: int, request_id: str | None) -> dict:
     detail, code = {
         400: (_("Bad request."), "bad_request"),
         413: (_("The request body is too large."), "too_large"),
+        414: (_("The request URL is too long."), "uri_too_long"),
+        431: (_("A request header is too long."), "header_too_long"),
         503: (_("The server took too long to answer."), "timeout"),
     }.get(status, (_("Bad request."), "bad_request"))
     return {"detail": str(detail), "code": code}
@@ -107,17 +110,30 @@ class WebRequest(DaphneWebRequest):
 
 
 class HTTPChannel(http.HTTPChannel):
+    def _respond_and_disconnect(self, status: int, reason: bytes) -> None:
+        content = json.dumps(_error_body(status, None)).encode()
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (status, reason, len(content), content)
+        )
+        self.loseConnection()
+
     def _respondToBadRequestAndDisconnect(self):
         """Twisted's answer to a request it cannot parse (request line, headers, chunked
         framing): the same 400, with the JSON error body."""
-        content = json.dumps(_error_body(400, None)).encode()
-        self.transport.write(
-            b"HTTP/1.1 400 Bad Request\r\n"
-            b"Content-Type: application/json\r\n"
-            b"Content-Length: %d\r\n"
-            b"Connection: close\r\n\r\n%s" % (len(content), content)
-        )
-        self.loseConnection()
+        self._respond_and_disconnect(400, b"Bad Request")
+
+    def lineLengthExceeded(self, line):
+        """A request line or a header line over Twisted's limit (16 KiB): Twisted would
+        close the connection without a word. 414 for the request line, 431 for a header."""
+        # Twisted's own flag (private, name-mangled): set until a request's first line
+        # has been read. Without it (another Twisted) every long line is a 431.
+        if getattr(self, "_HTTPChannel__first_line", 0):
+            self._respond_and_disconnect(414, b"URI Too Long")
+        else:
+            self._respond_and_disconnect(431, b"Request Header Fields Too Large")
 
 
 class HTTPFactory(DaphneHTTPFactory):
