@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from gymsite.accounts.admin_login import AdminLoginForm
+from gymsite.core import docs
 from gymsite.core.handlers import not_found
 from gymsite.core.views import HealthView
 
@@ -20,11 +22,14 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", docs.favicon, name="favicon"),
     path("api/health", HealthView.as_view(), name="health"),
+    # The API's index, with and without the slash (the resources' routes are below it).
+    re_path(r"^api/v1/?$", docs.ApiIndexView.as_view(), name="api-index"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", docs.swagger_ui, name="swagger-ui"),
+    path("api/redoc/", docs.redoc, name="redoc"),
     # Last: any other /api/ path answers the JSON 404 even with DEBUG on, where Django
     # would otherwise render its HTML debug page.
     # Exempt from CSRF: a PUT to a wrong URL is a 404, not a cookie complaint in HTML.
@@ -42,3 +47,7 @@ handler500 = "gymsite.core.handlers.server_error"
 
 admin.site.site_header = "gymsite"
 admin.site.site_title = "gymsite"
+# "View site": the API's documentation, until the owner's dashboard exists.
+admin.site.site_url = reverse_lazy("swagger-ui")
+# The email or the username, through the API login's checks and throttle.
+admin.site.login_form = AdminLoginForm

@@ -74,12 +74,14 @@ def _password_attempt(*, user: User | None, identifier: str, ip: str | None) -> 
     return attempt
 
 
-def auth_login(
+def auth_authenticate(
     *, password: str, ip: str | None, email: str | None = None, username: str | None = None
-) -> tuple[User, dict[str, str]]:
-    """Check the credentials and issue a token pair. Wrong password, unknown account and
-    inactive account fail alike, so the answer reveals nothing about who exists.
-    Failures are throttled per account, however it was named (see throttling).
+) -> User:
+    """The account these credentials open, for every way in: the API's login and the
+    admin's login form. Wrong password, unknown account and inactive account fail alike
+    (InvalidCredentials), so the answer reveals nothing about who exists; each failure is
+    audited. Failures are throttled per account, however it was named (see throttling):
+    Throttled once over the limit, even with the right password.
 
     Not atomic on purpose: the failure is audited even though the call then raises."""
     identifier = email or username or ""
@@ -97,9 +99,36 @@ def auth_login(
         )
         raise InvalidCredentials()
     attempt.succeeded()
+    return user
+
+
+def auth_login(
+    *, password: str, ip: str | None, email: str | None = None, username: str | None = None
+) -> tuple[User, dict[str, str]]:
+    """Check the credentials (auth_authenticate) and issue a token pair."""
+    user = auth_authenticate(password=password, ip=ip, email=email, username=username)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     audit_record(actor=Actor(user=user, ip=ip), action="auth.login", target=user)
     return user, token_pair_for(user)
+
+
+def auth_admin_login(*, identifier: str, password: str, ip: str | None) -> User:
+    """The admin site's login: one box that takes the email or the username, checked and
+    throttled as the API's login (auth_authenticate). A value with an "@" is tried as an
+    email first, anything else as a username first. Only an active admin enters: another
+    staff user with the right password is refused (NotAllowed) and not logged in. The
+    caller starts the session (django.contrib.auth.login, which sets last_login)."""
+    as_email = "@" in identifier
+    user = auth_authenticate(
+        password=password,
+        ip=ip,
+        email=identifier if as_email else None,
+        username=None if as_email else identifier,
+    )
+    if not user.is_staff:
+        raise NotAllowed(code="not_admin")
+    audit_record(actor=Actor(user=user, ip=ip), action="auth.login", target=user, data={"via": "admin"})
+    return user
 
 
 def token_pair_for(user: User) -> dict[str, str]:

@@ -2,7 +2,9 @@
 sink) shared by every test of this package, and a small HTTP client for its API.
 
 The site runs on PostgreSQL and Redis when the suite has them (DATABASE_URL / REDIS_URL,
-as under CI), on SQLite and the filesystem broker otherwise. These tests never skip.
+as under CI), on SQLite and the filesystem broker otherwise. These tests never skip, but
+for the browser tests without Chromium outside CI (tests/e2e/browser.py: the `browser`,
+`page` and `browser_log` fixtures).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pytest
 import requests
 from django.conf import settings
 
+from .browser import browser, browser_log, page, pytest_runtest_makereport  # noqa: F401
 from .stack import Site, running_site
 
 HERE = Path(__file__).resolve().parent
