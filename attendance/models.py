@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
@@ -78,7 +79,8 @@ class Attendance(TimeStampedModel):
     class Meta:
         ordering = ["-check_in_at", "-id"]
         verbose_name = _("attendance")
-        verbose_name_plural = _("attendance")
+        # The same word in English; Spanish counts "19 asistencias".
+        verbose_name_plural = pgettext_lazy("plural", "attendance")
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "local_date"],

@@ -1,22 +1,48 @@
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gymsite.accounts.admin_audit import audit_reference, audit_value_labels
+from gymsite.accounts.admin_display import money
 from gymsite.accounts.admin_mixins import ServiceAdminMixin
+from gymsite.accounts.admin_time import EMPTY, GymDayFilter, GymTimeAdminMixin, gym_time, short_date
+from members.admin import MemberSection, change_link, member_rows_url, member_section
 
 from . import services
-from .models import PLAN_EDITABLE_FIELDS, ExpiryReminder, Membership, MembershipPause, Payment, Plan
+from .models import (
+    PLAN_EDITABLE_FIELDS,
+    ExpiryReminder,
+    Membership,
+    MembershipPause,
+    Payment,
+    PaymentMethod,
+    Plan,
+)
+
+audit_reference("membership", "billing.membership")
+audit_reference("plan", "billing.plan")
+audit_value_labels("method", PaymentMethod.choices)
+audit_value_labels("kind", ExpiryReminder.Kind.choices)
+
+# Rows of a member's memberships and payments shown on the member's page.
+MEMBER_PAGE_ROWS = 10
 
 
 @admin.register(Plan)
-class PlanAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class PlanAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Writes go through the services, so the owner's changes are audited like the API's.
     The form has already validated the model's constraints (unique name, price > 0)."""
 
-    list_display = ["name", "gym", "price", "duration_count", "duration_unit", "is_active", "updated_at"]
+    gym_time_fields = ("updated_at",)
+    list_display = ["name", "gym", "price_display", "duration_count", "duration_unit", "is_active", "updated_at"]
     list_filter = ["gym", "is_active", "duration_unit"]
     search_fields = ["name", "description"]
     list_select_related = ["gym"]
     service_fields = PLAN_EDITABLE_FIELDS
+
+    @admin.display(description=_("price"), ordering="price")
+    def price_display(self, plan: Plan):
+        return money(plan.price, plan.gym.currency)
 
     def service_create(self, *, actor, form, data):
         return services.plan_create(actor=actor, gym=form.cleaned_data["gym"], **data)
@@ -41,22 +67,36 @@ class PauseInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Read-only: dates, prices and cancellation are kept consistent (stacking, pauses,
     the member's summary) by the API's services, so they are not edited here. A delete
     goes through the service, which moves the stacked periods back and refreshes the
     member's summary."""
 
-    list_display = ["member", "plan", "gym", "starts_on", "expires_on", "purchased_price", "is_active", "created_by"]
+    list_display = [
+        "member", "plan", "gym", "starts_on_display", "expires_on_display", "price_display", "is_active", "created_by",
+    ]
     list_filter = ["gym", "is_active", "plan"]
     search_fields = ["member__first_name", "member__last_name", "member__document_id", "member__phone"]
     date_hierarchy = "starts_on"
     list_select_related = ["member", "plan", "gym", "created_by"]
     readonly_fields = [
-        "member", "gym", "plan", "purchased_price", "starts_on", "expires_on", "created_by", "created_at", "updated_at",
+        "member", "gym", "plan", "price_display", "starts_on", "expires_on", "created_by", "created_at", "updated_at",
     ]
     fields = [*readonly_fields, "is_active"]
     inlines = [PauseInline]
+
+    @admin.display(description=_("starts on"), ordering="starts_on")
+    def starts_on_display(self, membership: Membership) -> str:
+        return short_date(membership.starts_on)
+
+    @admin.display(description=_("expires on"), ordering="expires_on")
+    def expires_on_display(self, membership: Membership) -> str:
+        return short_date(membership.expires_on)
+
+    @admin.display(description=_("purchased price"), ordering="purchased_price")
+    def price_display(self, membership: Membership):
+        return money(membership.purchased_price, membership.gym.currency)
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
@@ -71,35 +111,67 @@ class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
         services.membership_delete(actor=actor, membership=obj)
 
 
-@admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
-    """Payments are never edited: every field is read-only (void through the API)."""
+def void_badge(payment: Payment):
+    return format_html('<span class="payment-void">{}</span>', _("Void")) if payment.is_void else ""
 
-    list_display = ["paid_at", "member_name", "amount", "method", "gym", "recorded_by", "is_void"]
-    list_filter = ["gym", "method", "is_void"]
+
+@admin.register(Payment)
+class PaymentAdmin(GymTimeAdminMixin, admin.ModelAdmin):
+    """Payments are never edited: a read-only page with no save buttons (void through the
+    API). Amounts in the gym's currency, times in its zone; "void" only where one is."""
+
+    gym_time_fields = ("paid_at",)
+    list_display = ["paid_at", "member_name", "amount_display", "method", "gym", "recorded_by", "void_display"]
+    list_filter = [("paid_at", GymDayFilter), "gym", "method", "is_void"]
     search_fields = ["member_name", "notes", "void_reason"]
     date_hierarchy = "paid_at"
     list_select_related = ["gym", "recorded_by"]
+    paid_fields = ["paid_at_display", "member", "member_name", "membership", "amount_display", "method", "gym",
+                   "recorded_by", "notes"]
+    void_fields = ["void_display", "void_reason", "voided_at_display", "voided_by"]
+    readonly_fields = [*paid_fields, *void_fields]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Payment._meta.fields]
+    def get_fields(self, request, obj=None):
+        return [*self.paid_fields, *self.void_fields] if obj is not None and obj.is_void else self.paid_fields
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, payment: Payment):
+        return money(payment.amount, payment.gym.currency)
+
+    @admin.display(description=_("void"), ordering="is_void", empty_value="")
+    def void_display(self, payment: Payment):
+        return void_badge(payment)
+
+    @admin.display(description=_("paid at"))
+    def paid_at_display(self, payment: Payment):
+        return self.gym_time(payment, "paid_at", format_name="DATETIME_FORMAT")
+
+    @admin.display(description=_("voided at"))
+    def voided_at_display(self, payment: Payment):
+        return self.gym_time(payment, "voided_at", format_name="DATETIME_FORMAT")
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a view-only page: no save buttons
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(ExpiryReminder)
-class ExpiryReminderAdmin(admin.ModelAdmin):
+class ExpiryReminderAdmin(GymTimeAdminMixin, admin.ModelAdmin):
     """Read-only: the reminder task keeps the delivery state (a row without `sent_at` is
     retried by its next run; `last_error` says why the last attempt failed)."""
 
+    gym_field = "membership__gym"
+    gym_column = None
+    gym_time_fields = ("created_at", "sent_at")
     list_display = ["created_at", "kind", "email", "member", "expires_on", "sent_at", "attempts"]
     list_filter = ["kind", "membership__gym", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "membership__member__first_name", "membership__member__last_name"]
-    list_select_related = ["membership__member"]
+    list_select_related = ["membership__member", "membership__gym"]
     readonly_fields = ["membership", "kind", "email", "created_at", "sent_at", "claimed_at", "attempts", "last_error"]
 
     @admin.display(description=_("member"))
@@ -108,7 +180,60 @@ class ExpiryReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("expires on"))
     def expires_on(self, obj):
-        return obj.membership.expires_on
+        return short_date(obj.membership.expires_on)
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the task's record: nothing to save
+
+
+# --- the member's page ------------------------------------------------------------------
+
+
+@member_section(order=10)
+def memberships_section(request, member) -> MemberSection:
+    memberships = list(
+        Membership.objects.filter(member=member).select_related("plan", "gym").order_by("-starts_on", "-id")[
+            :MEMBER_PAGE_ROWS
+        ]
+    )
+    return MemberSection(
+        key="memberships",
+        title=_("Memberships"),
+        columns=[_("plan"), _("starts on"), _("expires on"), _("purchased price"), _("active")],
+        rows=[
+            [
+                change_link(m, m.plan.name),
+                short_date(m.starts_on),
+                short_date(m.expires_on),
+                money(m.purchased_price, m.gym.currency),
+                _("Yes") if m.is_active else _("No"),
+            ]
+            for m in memberships
+        ],
+        empty=_("No memberships yet."),
+        more_url=member_rows_url(Membership, member),
+        more_label=_("All of this member's memberships"),
+    )
+
+
+@member_section(order=20)
+def payments_section(request, member) -> MemberSection:
+    payments = list(Payment.objects.filter(member=member).select_related("gym").order_by("-paid_at", "-id")[
+        :MEMBER_PAGE_ROWS
+    ])
+    return MemberSection(
+        key="payments",
+        title=_("Payments"),
+        columns=[_("paid at"), _("amount"), _("method"), _("void")],
+        rows=[
+            [change_link(p, gym_time(p.paid_at, p.gym)), money(p.amount, p.gym.currency), p.get_method_display(),
+             void_badge(p) or EMPTY]
+            for p in payments
+        ],
+        empty=_("No payments yet."),
+        more_url=member_rows_url(Payment, member),
+        more_label=_("All of this member's payments"),
+    )

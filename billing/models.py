@@ -135,7 +135,12 @@ class MembershipPause(models.Model):
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -214,7 +219,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["gym", "paid_at"])]
 
     def __str__(self) -> str:
-        return f"{self.member_name} {self.amount} {self.method}"
+        return f"{self.member_name} · {self.amount} · {self.get_method_display()}"
 
 
 class ExpiryReminder(models.Model):

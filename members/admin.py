@@ -1,15 +1,115 @@
+"""The members' admin: status as the owner means it, the membership in words, and the
+member's page with what the apps above contribute (`member_section`).
+
+members sits below billing and attendance, so it shows their memberships, payments and
+check-ins without knowing them: their admin modules register a section builder here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Case, CharField, Q, Value, When
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gymsite.accounts.admin_audit import audit_reference
 from gymsite.accounts.admin_mixins import ServiceAdminMixin
+from gymsite.accounts.admin_time import EMPTY, GymTimeAdminMixin, short_date
+from gymsite.accounts.gymtime import per_gym_today_q
+from gymsite.accounts.models import Gym
 from gymsite.core.errors import DomainError
 
 from . import services
 from .models import EDITABLE_FIELDS, Member, MemberStatus
-from .selectors import members_with_status
+from .selectors import member_status_q, members_with_status
 from .validators import validate_member_photo
+
+audit_reference("member", "members.member")
+audit_reference("member_id", "members.member")
+
+# The status column: a member switched off reads "inactive" whatever their membership
+# (the door refuses them first); otherwise their membership's status today.
+INACTIVE = "inactive"
+STATUS_LABELS = {INACTIVE: _("Inactive"), **dict(MemberStatus.choices)}
+EXPIRING_DAYS = 7
+
+
+def status_badge(code: str):
+    """A status as a coloured badge: `<span class="member-status status-expired">`."""
+    return format_html('<span class="member-status status-{}">{}</span>', code, STATUS_LABELS.get(code, code))
+
+
+def status_annotation(gyms) -> Case:
+    """The status column in SQL: `member_status_q` with each gym's today."""
+    return Case(
+        When(is_active=False, then=Value(INACTIVE)),
+        *(
+            When(per_gym_today_q(lambda today, status=status: member_status_q(status, today), gyms=gyms),
+                 then=Value(status))
+            for status in MemberStatus.values
+        ),
+        default=Value(MemberStatus.PENDING),
+        output_field=CharField(),
+    )
+
+
+# --- the member's page: sections from the apps above -------------------------------------
+
+
+@dataclass
+class MemberSection:
+    """A read-only table on a member's page (`id="member-<key>"`)."""
+
+    key: str
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    empty: str = ""
+    more_url: str = ""
+    more_label: str = ""
+
+
+def member_rows_url(model, member: Member) -> str:
+    """The admin list of `model`'s rows of `member` (its `member` foreign key)."""
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + "?" + urlencode(
+        {"member__id__exact": member.pk}
+    )
+
+
+def change_link(obj, text):
+    """`text` linked to `obj`'s admin page."""
+    opts = obj._meta
+    return format_html(
+        '<a href="{}">{}</a>', reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), text
+    )
+
+
+SectionBuilder = Callable[[HttpRequest, Member], MemberSection | None]
+MEMBER_SECTIONS: list[tuple[int, str, SectionBuilder]] = []
+
+
+def member_section(order: int):
+    """Register a builder of a section of the member's page (billing: memberships and
+    payments; attendance: recent check-ins), shown by `order`."""
+
+    def register(builder: SectionBuilder) -> SectionBuilder:
+        MEMBER_SECTIONS[:] = [s for s in MEMBER_SECTIONS if s[1] != builder.__qualname__]
+        MEMBER_SECTIONS.append((order, builder.__qualname__, builder))
+        MEMBER_SECTIONS.sort(key=lambda section: (section[0], section[1]))
+        return builder
+
+    return register
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -23,6 +123,23 @@ class StatusFilter(admin.SimpleListFilter):
         if self.value() in MemberStatus.values:
             return members_with_status(queryset, self.value())
         return queryset
+
+
+class ExpiringFilter(admin.SimpleListFilter):
+    """Memberships ending from today through the next seven days, each gym's today."""
+
+    title = _("expiry")
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [("next_7_days", _("In the next 7 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "next_7_days":
+            return queryset
+        return queryset.filter(
+            per_gym_today_q(lambda today: Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=EXPIRING_DAYS)))
+        )
 
 
 class MemberAdminForm(forms.ModelForm):
@@ -53,40 +170,83 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class MemberAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Edits go through the same services as the API (uniqueness, audit). The membership
-    summary is billing's and last_visit_at attendance's: read-only here."""
+    summary is billing's and last_visit_at attendance's: read-only here. The list fits a
+    laptop's screen: contact details beyond the phone are searched, not shown."""
 
     form = MemberAdminForm
     service_fields = EDITABLE_FIELDS
+    gym_time_fields = ("last_visit_at", "created_at", "updated_at")
     list_display = [
-        "full_name",
+        "name_display",
         "gym",
         "phone",
-        "document_id",
-        "email",
         "status_display",
         "current_plan_name",
-        "expires_on",
+        "expires_on_display",
         "last_visit_at",
-        "is_active",
     ]
-    list_filter = [StatusFilter, "gym", "is_active", "gender"]
+    list_filter = [StatusFilter, ExpiringFilter, "gym", "is_active", "gender"]
     search_fields = ["first_name", "last_name", "phone", "document_id", "email"]
+    search_help_text = _("Name, phone, document ID or email.")
     list_select_related = ["gym"]
     date_hierarchy = "created_at"
-    readonly_fields = [*services.SUMMARY_FIELDS, "last_visit_at", "created_at", "updated_at"]
+    summary_fields = ["status_display", "current_plan_name", "coverage_display", "membership_since", "pause_display"]
+    record_fields = ["last_visit_display", "created_at", "updated_at"]
+    readonly_fields = [*summary_fields, *record_fields]
     fieldsets = [
         (None, {"fields": ["gym", "first_name", "last_name", "gender", "birth_date", "is_active"]}),
         (_("Contact"), {"fields": ["email", "phone", "document_id"]}),
         (_("Photo and notes"), {"fields": ["photo", "photo_url", "notes"]}),
-        (_("Membership (kept by billing)"), {"fields": list(services.SUMMARY_FIELDS)}),
-        (_("Record"), {"fields": ["last_visit_at", "created_at", "updated_at"]}),
+        (_("Membership (kept by billing)"), {"fields": summary_fields}),
+        (_("Record"), {"fields": record_fields}),
     ]
 
-    @admin.display(description=_("status"))
-    def status_display(self, member: Member) -> str:
-        return MemberStatus(member.status).label
+    def get_queryset(self, request):
+        gyms = list(Gym.objects.only("time_zone"))
+        return super().get_queryset(request).annotate(admin_status=status_annotation(gyms))
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def name_display(self, member: Member) -> str:
+        return member.full_name
+
+    @admin.display(description=_("status"), ordering="admin_status")
+    def status_display(self, member: Member):
+        code = getattr(member, "admin_status", None)
+        if code is None:
+            code = member.status if member.is_active else INACTIVE
+        return status_badge(code)
+
+    @admin.display(description=_("expires on"), ordering="expires_on")
+    def expires_on_display(self, member: Member) -> str:
+        return short_date(member.expires_on)
+
+    @admin.display(description=_("covered"))
+    def coverage_display(self, member: Member) -> str:
+        if member.expires_on is None:
+            return EMPTY
+        return _("%(start)s to %(end)s") % {
+            "start": short_date(member.membership_starts_on),
+            "end": short_date(member.expires_on),
+        }
+
+    @admin.display(description=_("paused"))
+    def pause_display(self, member: Member) -> str:
+        if member.paused_from is None:
+            return EMPTY
+        return _("%(start)s to %(end)s") % {"start": short_date(member.paused_from), "end": short_date(member.paused_until)}
+
+    @admin.display(description=_("last visit at"))
+    def last_visit_display(self, member: Member):
+        return self.gym_time(member, "last_visit_at", format_name="DATETIME_FORMAT")
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            # Built here, inside the member's gym time (GymTimeAdminMixin).
+            sections = (builder(request, obj) for _order, _name, builder in MEMBER_SECTIONS)
+            context["member_sections"] = [section for section in sections if section is not None]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def service_create(self, *, actor, form, data):
         gym = data.pop("gym", None) or form.instance.gym

@@ -21,9 +21,15 @@ DEMO_MEMBERS = [
 ]
 
 
+# Seed 001's users under Spanish names, for a gym that speaks Spanish.
+SPANISH_NAMES = {"MEMBER001": ("Daniela", "Ortiz"), "MEMBER002": ("Roberto", "Salas")}
+
+
 def seed_demo(gym: Gym) -> list[Member]:
     members = []
     for first_name, last_name, email, phone, document_id, gender in DEMO_MEMBERS:
+        if gym.member_language == "es" and document_id in SPANISH_NAMES:
+            first_name, last_name = SPANISH_NAMES[document_id]
         member = Member.objects.filter(gym=gym, document_id=document_id).first()
         if member is None:
             member = services.member_create(

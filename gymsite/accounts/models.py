@@ -7,10 +7,13 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gymsite.core.models import TimeStampedModel
 
+from .audit_labels import action_label
 from .roles import Role
 
 
@@ -196,7 +199,7 @@ def new_raw_token() -> str:
 
 
 class APIToken(TimeStampedModel):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, verbose_name=_("staff user"), on_delete=models.CASCADE, related_name="api_tokens")
     description = models.CharField(_("description"), max_length=200)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("prefix"), max_length=16, editable=False)
@@ -216,7 +219,8 @@ class APIToken(TimeStampedModel):
 class AuditEvent(models.Model):
     class ActorType(models.TextChoices):
         USER = "user", _("User")
-        TOKEN = "token", _("API token")
+        # A choice reads capitalised in Spanish, where the model's name does not.
+        TOKEN = "token", pgettext_lazy("actor type", "API token")
         DEVICE = "device", _("Device")
         SYSTEM = "system", _("System")
         ANONYMOUS = "anonymous", _("Anonymous")
@@ -224,13 +228,15 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor_type = models.CharField(_("actor type"), max_length=20, choices=ActorType.choices)
     actor_user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, verbose_name=_("staff user"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_token = models.ForeignKey(
-        APIToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        APIToken, verbose_name=_("API token"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
-    gym = models.ForeignKey(Gym, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    gym = models.ForeignKey(
+        Gym, verbose_name=_("gym"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=80, db_index=True)
     target_type = models.CharField(_("target type"), max_length=80, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
@@ -244,4 +250,6 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.actor_label}"
+        # In the active zone (the admin's: the event's gym's) and the active language.
+        at = timezone.localtime(self.at) if self.at else None
+        return f"{at:%Y-%m-%d %H:%M} {action_label(self.action)} {self.actor_label}".strip()

@@ -378,3 +378,100 @@ def test_every_english_email_template_has_a_spanish_one():
     english = {p.name.removesuffix(".en.txt") for p in folder.glob("*.en.txt")}
     spanish = {p.name.removesuffix(".es.txt") for p in folder.glob("*.es.txt")}
     assert english and english == spanish
+
+
+# --- every label of the admin ------------------------------------------------------------
+
+
+def admin_labels() -> list[tuple[str, object]]:
+    """(where, label) for every label the admin shows an owner, in the active language:
+    app and model names, list columns and filters, fieldset titles and the fields of each
+    page (forms, read-only fields, inlines), third-party apps included."""
+    from django.apps import apps
+    from django.contrib import admin
+    from django.contrib.admin.utils import get_fields_from_path, label_for_field
+    from django.test import RequestFactory
+
+    from gymsite.accounts.models import User
+    from gymsite.accounts.roles import Role
+
+    request = RequestFactory().get("/admin/")
+    request.user = User(username="labels", role=Role.ADMIN, is_active=True)
+    found: list[tuple[str, object]] = []
+
+    def page_fields(where, model, model_admin):
+        if hasattr(model_admin, "get_formset"):  # an inline
+            form = model_admin.get_formset(request, None).form()
+        else:
+            form = model_admin.get_form(request, None)()
+        names = [*model_admin.get_fields(request, None), *model_admin.get_readonly_fields(request, None)]
+        for title, options in model_admin.get_fieldsets(request, None):
+            if title:
+                found.append((f"{where} fieldset", title))
+        for name in dict.fromkeys(names):
+            # A form field shows its own label; a read-only one the admin's.
+            label = form.fields[name].label if name in form.fields else label_for_field(name, model, model_admin)
+            found.append((f"{where} field {name}", label))
+
+    for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
+        opts = model._meta
+        where = opts.label
+        found.append((f"{where} app", apps.get_app_config(opts.app_label).verbose_name))
+        found.append((f"{where} name", opts.verbose_name))
+        found.append((f"{where} plural name", opts.verbose_name_plural))
+        for name in model_admin.get_list_display(request):
+            if name != "action_checkbox":
+                column = getattr(name, "__name__", name)  # a callable column: its name
+                found.append((f"{where} column {column}", label_for_field(name, model, model_admin)))
+        for spec in model_admin.get_list_filter(request):
+            field = spec[0] if isinstance(spec, (tuple, list)) else spec
+            if isinstance(field, str):
+                title = get_fields_from_path(model, field)[-1].verbose_name
+            else:
+                title = field.title
+            found.append((f"{where} filter {field}", title))
+        page_fields(where, model, model_admin)
+        for inline in model_admin.get_inline_instances(request):
+            page_fields(f"{where} inline {inline.model._meta.label}", inline.model, inline)
+    return found
+
+
+def untranslated_admin_labels() -> list[str]:
+    """The admin labels that read the same in Spanish as in English, unless the Spanish
+    catalogue says so (a word the two languages share, such as "ID" or "plan")."""
+    with translation.override("en"):
+        english = [(where, str(label)) for where, label in admin_labels()]
+    with translation.override("es"):
+        spanish = [(where, str(label)) for where, label in admin_labels()]
+        catalogue = translation.trans_real.translation("es")._catalog
+    assert [where for where, _ in english] == [where for where, _ in spanish]
+    return [
+        f"{where}: {en!r}"
+        for (where, en), (_where, es) in zip(english, spanish, strict=True)
+        if en == es and catalogue.get(en) != es
+    ]
+
+
+@pytest.mark.django_db
+def test_every_admin_label_has_a_spanish_translation():
+    """No app name, model name, column, filter, fieldset or field the admin shows stays in
+    English on a Spanish page: ours, Django's and the third-party apps' (token blacklist,
+    periodic tasks), whose missing labels our catalogue supplies."""
+    problems = untranslated_admin_labels()
+    assert not problems, "admin labels without Spanish:\n" + "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_the_admin_label_check_catches_an_untranslated_label(monkeypatch):
+    from django.contrib import admin
+
+    from members.models import Member
+
+    member_admin = admin.site._registry[Member]
+
+    def brand_new(obj):
+        return ""
+
+    brand_new.short_description = "Brand new column"  # no gettext: English everywhere
+    monkeypatch.setattr(member_admin, "list_display", [*member_admin.list_display, brand_new])
+    assert untranslated_admin_labels() == ["members.Member column brand_new: 'Brand new column'"]

@@ -4,17 +4,19 @@ off unless --force."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from gymsite.accounts.models import Gym, User
 from gymsite.accounts.roles import Role
 
 DEMO_STAFF = [
-    # (username, email, password, full name, role, document id, phone) — seed 001's users.
-    ("admin", "admin@gym.com", "admin123", "Administrator", Role.ADMIN, "ADMIN001", "+1234567890"),
-    ("trainer", "trainer@gym.com", "trainer123", "Trainer", Role.TRAINER, "TRAINER001", "+1234567891"),
-    ("receptionist", "receptionist@gym.com", "receptionist123", "Receptionist", Role.RECEPTIONIST, "", ""),
-    ("mechanic", "mechanic@gym.com", "mechanic123", "Mechanic", Role.MECHANIC, "", ""),
+    # (username, email, password, role, document id, phone) — seed 001's users, each named
+    # after their role in the gym's language.
+    ("admin", "admin@gym.com", "admin123", Role.ADMIN, "ADMIN001", "+1234567890"),
+    ("trainer", "trainer@gym.com", "trainer123", Role.TRAINER, "TRAINER001", "+1234567891"),
+    ("receptionist", "receptionist@gym.com", "receptionist123", Role.RECEPTIONIST, "", ""),
+    ("mechanic", "mechanic@gym.com", "mechanic123", Role.MECHANIC, "", ""),
 ]
 
 # Each domain app may add its own demo rows: a callable `seed_demo(gym)` in `<app>.demo`.
@@ -40,15 +42,17 @@ class Command(BaseCommand):
         gym, _ = Gym.objects.get_or_create(
             name="Main Gym",
             defaults={
-                "address": "123 Main Street, City, State 12345",
+                "address": "Av. Principal 123, Centro, 06000 Ciudad de México",
                 "time_zone": "America/Mexico_City",
                 "currency": "MXN",
                 "language": "es",
             },
         )
-        for username, email, password, full_name, role, document_id, phone in DEMO_STAFF:
+        for username, email, password, role, document_id, phone in DEMO_STAFF:
             if User.objects.filter(username=username).exists():
                 continue
+            with translation.override(gym.member_language):
+                full_name = str(Role(role).label)
             user = User(
                 username=username,
                 email=email,
