@@ -122,6 +122,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(API_PREFIX) and not response.has_header("Cache-Control"):
+        # `/api/v1` (the index, without its slash) is under the API too.
+        in_api = request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/")
+        if in_api and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response

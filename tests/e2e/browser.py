@@ -6,13 +6,14 @@ Playwright never downloads a browser here (no `playwright install`): it launches
 /usr/bin/chromium. Without it the browser tests fail under CI and skip locally.
 
 Fixtures (tests/e2e/conftest.py imports them, so every test of the package has them):
-- `browser`: one Chromium for the whole session, on a fresh temporary profile of its own
+- `browser`: one Chromium per test module, on a fresh temporary profile of its own
   (Playwright's launch makes one and removes it).
 - `page`: a new page in a fresh context (no cookies) whose base URL is the site, so
   `page.goto("/admin/")` works. Every request to another host is aborted and recorded in
   `browser_log.offsite`; errors the page's scripts throw are in `browser_log.errors`, the
   console's errors (a load the page's Content-Security-Policy refused...) in `.console`.
   When the test fails, a screenshot of the page goes to var/screenshots/<test>.png.
+- `page_es`: the same page in a browser that speaks Spanish (Accept-Language: es-ES).
 - `browser_log`: what the page tried and broke (above).
 
 Helpers: `screenshot(page, name)`, `sign_in_to_admin(page, identifier, password)`.
@@ -30,6 +31,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,7 +96,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+# One Chromium per test module, not per session: Playwright's sync API keeps an asyncio
+# event loop running on the main thread while it is open, and later tests that call
+# asyncio.run() (the WebSocket ones) would find it there.
+@pytest.fixture(scope="module")
 def browser() -> Browser:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium chromium-driver (.ci/run does)"
@@ -118,10 +124,11 @@ def browser_log() -> BrowserLog:
     return BrowserLog()
 
 
-@pytest.fixture
-def page(request, browser, site, browser_log) -> Page:
+@contextmanager
+def _page_on_the_site(request, browser, site, browser_log: BrowserLog, locale: str) -> Iterator[Page]:
+    """A page in a fresh context whose browser speaks `locale` (its Accept-Language)."""
     app_host = urlsplit(site.base_url).netloc
-    context = browser.new_context(base_url=site.base_url, locale="en-US")
+    context = browser.new_context(base_url=site.base_url, locale=locale)
     context.set_default_timeout(TIMEOUT_MS)
 
     def only_the_site(route):
@@ -152,3 +159,16 @@ def page(request, browser, site, browser_log) -> Page:
             except Exception as exc:  # the page may be gone: the failure is what matters
                 print(f"no screenshot: {exc!r}")
         context.close()
+
+
+@pytest.fixture
+def page(request, browser, site, browser_log) -> Iterator[Page]:
+    with _page_on_the_site(request, browser, site, browser_log, "en-US") as tab:
+        yield tab
+
+
+@pytest.fixture
+def page_es(request, browser, site, browser_log) -> Iterator[Page]:
+    """The same, in a browser that speaks Spanish (Accept-Language: es-ES)."""
+    with _page_on_the_site(request, browser, site, browser_log, "es-ES") as tab:
+        yield tab

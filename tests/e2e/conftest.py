@@ -15,7 +15,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from .browser import browser, browser_log, page, pytest_runtest_makereport  # noqa: F401
+from .browser import browser, browser_log, page, page_es, pytest_runtest_makereport  # noqa: F401
 from .stack import Site, running_site
 
 HERE = Path(__file__).resolve().parent
