@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from devices.views import WebSocketHealthView
 from gymsite.core.handlers import not_found
 from gymsite.core.views import HealthView
 
@@ -16,11 +17,13 @@ api_v1 = [
     path("", include("members.urls")),
     path("", include("billing.urls")),
     path("", include("attendance.urls")),
+    path("", include("devices.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("ws/health", WebSocketHealthView.as_view(), name="ws-health"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
