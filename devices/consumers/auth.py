@@ -84,6 +84,7 @@ class _HeaderRequest:
 
     def __init__(self, token: str):
         self.META = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        self.headers = {"authorization": f"Bearer {token}"}
         self._request = self
 
 

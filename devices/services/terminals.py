@@ -112,7 +112,7 @@ def device_for_login(*, gym: Gym, user: User) -> Device:
     serial = LOGIN_SERIAL.format(user_id=user.pk)
     device = Device.objects.filter(gym=gym, serial=serial).first()
     if device is None:
-        _, token_fields = _new_token_fields()
+        _raw, token_fields = _new_token_fields()
         device, created = Device.objects.get_or_create(
             gym=gym,
             serial=serial,
