@@ -120,3 +120,27 @@ def test_unknown_websocket_paths_are_still_refused(gym2):
             assert not connected, path
 
     run(scenario)
+
+
+def test_a_client_without_origin_connects_and_a_foreign_origin_is_refused(gym2):
+    """Seed 001's terminal client sends no Origin; a page of another site does."""
+    from channels.testing import WebsocketCommunicator
+
+    from gymsite.core.websocket import AllowedHostsOrNoOriginValidator
+
+    from .conftest import application
+
+    app = AllowedHostsOrNoOriginValidator(application())
+
+    async def scenario():
+        path = f"/ws/gym/{gym2.pk}"
+        connected, _ = await WebsocketCommunicator(app, path).connect(timeout=5)
+        assert connected
+        foreign = [(b"origin", b"https://evil.example.com")]
+        connected, _ = await WebsocketCommunicator(app, path, headers=foreign).connect(timeout=5)
+        assert not connected
+        own = [(b"origin", b"http://testserver")]
+        connected, _ = await WebsocketCommunicator(app, path, headers=own).connect(timeout=5)
+        assert connected
+
+    run(scenario)
