@@ -79,3 +79,37 @@ def member_id_of(value: Any) -> int | None:
 
 def encode(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+# daphne (autobahn) refuses to send a message over 1 MiB: a large gym's template set goes
+# in parts, each under this size.
+MAX_SET_FRAME_BYTES = 900 * 1024
+
+
+def template_set_frames(*, data: list[dict], deleted: list, cursor: int, full: bool) -> list[str]:
+    """The template_data_set frames (encoded) for a download: seed 001's one frame when
+    it fits, else consecutive parts ("part" 1..n of "parts"), each with the cursor; the
+    deletions ride on the first. A terminal has the whole set once part == parts."""
+    entries = [encode(item) for item in data]
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for entry in entries:
+        if chunks[-1] and size + len(entry) + 1 > MAX_SET_FRAME_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(entry)
+        size += len(entry) + 1
+    frames = []
+    for index, chunk in enumerate(chunks, start=1):
+        head = encode(
+            {
+                "type": "template_data_set",
+                "deleted": deleted if index == 1 else [],
+                "cursor": cursor,
+                "full": full,
+                "part": index,
+                "parts": len(chunks),
+            }
+        )
+        frames.append(head[:-1] + ',"data":[' + ",".join(chunk) + "]}")
+    return frames

@@ -145,15 +145,14 @@ class TerminalConsumer(ProtocolConsumer):
         result = await database_sync_to_async(templates.templates_download)(
             actor=self.actor, device=self.device, since=since
         )
-        await self.send_frame(
-            {
-                "type": "template_data_set",
-                "data": [{**item, "id": str(item["id"])} for item in result.data],
-                "deleted": [str(member_id) for member_id in result.deleted],
-                "cursor": result.cursor,
-                "full": result.full,
-            }
+        frames = protocol.template_set_frames(
+            data=[{**item, "id": str(item["id"])} for item in result.data],
+            deleted=[str(member_id) for member_id in result.deleted],
+            cursor=result.cursor,
+            full=result.full,
         )
+        for frame in frames:
+            await self.send(text_data=frame)
 
     async def on_user_found(self, message: dict) -> None:
         user_id = protocol.member_id_of(message.get("user_id"))

@@ -332,3 +332,28 @@ def test_download_templates_sends_the_gyms_templates_as_sent_and_audits(gym2, ot
     event = AuditEvent.objects.get(action="fingerprint.templates_downloaded")
     assert event.data["device_id"] == device.pk and event.data["count"] == 1
     assert "fingerprint" not in json.dumps(event.data).replace("fingerprint.", "")
+
+
+def test_a_large_template_set_comes_in_parts_under_daphnes_message_limit(gym2, monkeypatch):
+    from devices.consumers import protocol
+    from devices.services.templates import template_store
+
+    monkeypatch.setattr(protocol, "MAX_SET_FRAME_BYTES", 1000)
+    _, token = new_terminal(gym2)
+    members = [consenting_member(gym2) for _ in range(4)]
+    for member in members:
+        template_store(actor=Actor.system(), member=member, finger=1, template=TEMPLATE_1)
+
+    async def scenario():
+        socket = await terminal_socket(gym2.pk, token)
+        await socket.send({"type": "download_templates"})
+        frames = [await socket.recv()]
+        while frames[-1]["part"] < frames[-1]["parts"]:
+            frames.append(await socket.recv())
+        await socket.close()
+        return frames
+
+    frames = run(scenario)
+    assert len(frames) > 1 and [f["part"] for f in frames] == list(range(1, len(frames) + 1))
+    assert sorted(int(item["id"]) for f in frames for item in f["data"]) == sorted(m.pk for m in members)
+    assert all(len(json.dumps(f)) < 1200 for f in frames)
