@@ -224,7 +224,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis waits for messages with a 5 s blocking pop; redis-py (8) reads
+            # with a 5 s socket timeout by default, so an idle socket's wait could time out
+            # and kill its consumer (1011). Reads get more than the pop's 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]},
         }
     }
 else:
