@@ -48,8 +48,21 @@ class DeviceAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the services write: the admin reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(BiometricConsent)
-class BiometricConsentAdmin(admin.ModelAdmin):
+class BiometricConsentAdmin(ReadOnlyAdmin):
     """Read only: consents are recorded and withdrawn through the API (the service deletes
     the templates with a withdrawal)."""
 
@@ -57,26 +70,8 @@ class BiometricConsentAdmin(admin.ModelAdmin):
     list_filter = ["text_version"]
     search_fields = ["member__first_name", "member__last_name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DeviceEvent)
-class DeviceEventAdmin(admin.ModelAdmin):
+class DeviceEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "device", "type", "member", "result", "reason", "event_id"]
     list_filter = ["result", "type", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

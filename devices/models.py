@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from attendance.models import AttendanceResult
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
 from members.models import Member
@@ -170,9 +171,8 @@ class DeviceEventType(models.TextChoices):
     USER_NOT_FOUND = "user_not_found", _("Fingerprint not matched")
 
 
-class DeviceEventResult(models.TextChoices):
-    GRANTED = "granted", _("Granted")
-    DENIED = "denied", _("Denied")
+# The door's answer, as attendance's (granted, denied).
+DeviceEventResult = AttendanceResult
 
 
 class DeviceEvent(models.Model):

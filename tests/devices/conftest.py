@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.utils import timezone
 
 from devices.consumers import presence
 from devices.crypto import new_key_spec
@@ -23,6 +21,7 @@ from devices.services.terminals import device_create
 from gymsite.accounts.audit import Actor
 from gymsite.core.websocket import URLRouter
 from gymsite.routing import websocket_urlpatterns
+from tests.attendance.conftest import make_member
 from tests.factories import GymFactory, MemberFactory, UserFactory
 
 TIMEOUT = 5
@@ -53,17 +52,9 @@ def b64(data: bytes) -> str:
 
 
 def active_member(gym, **overrides):
-    today = timezone.now().astimezone(gym.tz).date()
-    fields = {
-        "gym": gym,
-        "email": f"m{MemberFactory._meta.model.objects.count() + 1}@example.com",
-        "current_plan_name": "Monthly",
-        "membership_since": today - timedelta(days=60),
-        "membership_starts_on": today - timedelta(days=10),
-        "expires_on": today + timedelta(days=20),
-    }
-    fields.update(overrides)
-    return MemberFactory(**fields)
+    """attendance's member with an active membership today, with an email."""
+    overrides.setdefault("email", f"m{MemberFactory._meta.model.objects.count() + 1}@example.com")
+    return make_member(gym, **overrides)
 
 
 def consenting_member(gym, **overrides):
