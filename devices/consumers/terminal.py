@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import Gym
 from gymsite.core.errors import DomainError
+from members.models import Member
 
 from .. import notify
 from ..models import Device
 from ..services import access, templates
+from ..services.terminals import device_seen
 from . import auth, enrollment, presence, protocol
-from .base import ProtocolConsumer
+from .base import ProtocolConsumer, scope_language
 
 
 class TerminalConsumer(ProtocolConsumer):
@@ -37,8 +39,6 @@ class TerminalConsumer(ProtocolConsumer):
         gym_language = await database_sync_to_async(
             lambda: Gym.objects.filter(pk=self.gym_id).values_list("language", flat=True).first()
         )()
-        from .base import scope_language
-
         self.language = scope_language(self.scope, gym_language or "")
         token = auth.scope_token(self.scope)
         if token is None:
@@ -54,7 +54,7 @@ class TerminalConsumer(ProtocolConsumer):
 
     async def _authenticated(self, device: Device, actor: Actor) -> None:
         self.device, self.actor = device, actor
-        await database_sync_to_async(templates_seen)(device, self.scope)
+        await database_sync_to_async(device_seen)(device=device)
         await self.join((notify.terminals_group(self.gym_id),), self.gym_id)
         await self.send_frame({"type": "connected", "device_id": device.pk, "gym_id": str(self.gym_id)})
 
@@ -220,16 +220,8 @@ class TerminalConsumer(ProtocolConsumer):
             await self.channel_layer.group_send(notify.desks_group(self.gym_id), notify.push_message(event))
 
 
-def templates_seen(device: Device, scope) -> None:
-    from ..services.terminals import device_seen
-
-    device_seen(device=device)
-
-
 def store_template(actor: Actor, member_id: int, finger, template: bytes, format: str):
-    from members.models import Member
-
     member = Member.objects.filter(pk=member_id).first()
-    if member is None:
+    if member is None:  # deleted during the enrollment
         raise DomainError(translation.gettext("Member not found."), "member_not_found")
     return templates.template_store(actor=actor, member=member, finger=finger, template=template, format=format)
