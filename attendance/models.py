@@ -71,9 +71,18 @@ class Attendance(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    # The fingerprint terminal that let the member in. A plain label until the devices app
-    # exists; it will become a foreign key to its Device model then.
-    device_label = models.CharField(_("device"), max_length=120, blank=True)
+    # The fingerprint terminal that let the member in (named by string: attendance never
+    # imports devices). Its label is kept, so a deleted terminal's visits still say which
+    # door it was.
+    device = models.ForeignKey(
+        "devices.Device",
+        verbose_name=_("device"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    device_label = models.CharField(_("device label"), max_length=120, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

@@ -161,6 +161,7 @@ def attendance_check_in(
     at: datetime | None = None,
     check_out_at: datetime | None = None,
     device_label: str = "",
+    device_id: int | None = None,
     notes: str = "",
     record_denial: bool | None = None,
 ) -> CheckInDecision:
@@ -170,7 +171,9 @@ def attendance_check_in(
     is not found). Granted: the visit and the member's `last_visit_at` are written in one
     transaction. Refused: a denied row with its reason is committed (unless
     `record_denial` is false; by default a staff entry records no refusal) and the
-    decision says why. At most one granted visit per member and gym-local day: the member
+    decision says why. `device_id`: the fingerprint terminal asking (source device); a
+    member who already has today's visit is refused `already_checked_in` there too, but
+    without a denied row: the door lets them back in (re-entry) and records nothing new. At most one granted visit per member and gym-local day: the member
     row lock orders concurrent check-ins, and the unique constraint backs it up.
     """
     if (member_id is None) == (member is None):
@@ -192,6 +195,7 @@ def attendance_check_in(
         "source": source,
         "at": at,
         "device_label": device_label,
+        "device_id": device_id,
         "notes": notes,
         "record_denial": record_denial,
     }
@@ -227,6 +231,7 @@ def _grant(
     at: datetime,
     check_out_at: datetime | None,
     device_label: str,
+    device_id: int | None,
     notes: str,
     record_denial: bool,
 ) -> CheckInDecision:
@@ -240,6 +245,7 @@ def _grant(
         source=source,
         recorded_by=actor.user,
         device_label=device_label,
+        device_id=device_id,
         notes=notes,
     )
     # A visit entered after the fact must not move the last visit backwards.
@@ -265,10 +271,12 @@ def _deny(
     source: str,
     at: datetime,
     device_label: str,
+    device_id: int | None,
     notes: str,
     record_denial: bool,
 ) -> CheckInDecision:
-    if not record_denial:
+    reentry = reason == DenialReason.ALREADY_CHECKED_IN and source == AttendanceSource.DEVICE
+    if not record_denial or reentry:
         return CheckInDecision(granted=False, reason=reason, member=member, attendance=None)
     attendance = Attendance.objects.create(
         member=member,
@@ -280,6 +288,7 @@ def _deny(
         source=source,
         recorded_by=actor.user,
         device_label=device_label,
+        device_id=device_id,
         notes=notes,
     )
     audit_record(

@@ -13,7 +13,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # (module, arguments it accepts from here)
-BENCHMARKS = [("bench.members", ()), ("bench.checkin", ("--write-readme",)), ("bench.health", ())]
+BENCHMARKS = [
+    ("bench.members", ()),
+    ("bench.checkin", ("--write-readme",)),
+    ("bench.health", ()),
+    ("bench.devices", ("--write-readme",)),
+]
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,6 @@ from gymsite.core.startup import require_secret_key  # noqa: E402
 require_secret_key()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from gymsite.core.asgi_middleware import (  # noqa: E402
@@ -24,7 +23,7 @@ from gymsite.core.asgi_middleware import (  # noqa: E402
     RequestBodyMiddleware,
     RequestContextMiddleware,
 )
-from gymsite.core.websocket import URLRouter  # noqa: E402
+from gymsite.core.websocket import AllowedHostsOrNoOriginValidator, URLRouter  # noqa: E402
 from gymsite.routing import websocket_urlpatterns  # noqa: E402
 
 application = RequestContextMiddleware(
@@ -36,8 +35,8 @@ application = RequestContextMiddleware(
             "http": RequestBodyMiddleware(
                 MediaFilesHandler(ASGIStaticFilesHandler(django_asgi_app))
             ),
-            # An unknown path is refused (403), like a foreign Origin.
-            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+            # An unknown path is refused (403), like a foreign Origin; terminals send none.
+            "websocket": AllowedHostsOrNoOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )
 )

@@ -4,4 +4,6 @@ gymsite/asgi.py routes them with gymsite.core.websocket.URLRouter: a path none o
 matches is refused at the handshake (403), not a 500 with a traceback.
 """
 
-websocket_urlpatterns: list = []
+from devices.routing import websocket_urlpatterns as devices_patterns
+
+websocket_urlpatterns: list = [*devices_patterns]

@@ -72,6 +72,34 @@ SECRET_KEY_FROM_ENVIRONMENT = bool(SECRET_KEY)
 if not SECRET_KEY:
     SECRET_KEY = _embedded_secret_key()
 
+def _embedded_fingerprint_keys() -> list[str]:
+    """The embedded run's key for fingerprint templates, generated once under var/ (and
+    said so on stderr). A deployment sets FINGERPRINT_KEYS itself: a key kept inside a
+    container would be lost with it, and the templates with it."""
+    key_file = VAR_DIR / "fingerprint_keys"
+    if not key_file.exists():
+        import base64
+        import secrets as _secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        spec = f"k1:{base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode()}\n"
+        try:  # created once, even by two processes starting together
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(spec)
+            print(f"gymsite: generated a fingerprint template key in {key_file}", file=sys.stderr)
+    return [line for line in key_file.read_text().split() if line]
+
+
+# Keys that encrypt fingerprint templates (devices/crypto.py): comma-separated
+# "<key id>:<32 bytes in urlsafe base64>", the first one encrypts, all decrypt.
+FINGERPRINT_KEYS = env.list("FINGERPRINT_KEYS", default=[])
+if not FINGERPRINT_KEYS and (EMBEDDED or UNDER_PYTEST):
+    FINGERPRINT_KEYS = _embedded_fingerprint_keys()
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -97,6 +125,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "attendance",
+    "devices",
 ]
 
 MIDDLEWARE = [
@@ -199,7 +228,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis waits for messages with a 5 s blocking pop; redis-py (8) reads
+            # with a 5 s socket timeout by default, so an idle socket's wait could time out
+            # and kill its consumer (1011). Reads get more than the pop's 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}]},
         }
     }
 else:

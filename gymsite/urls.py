@@ -4,6 +4,7 @@ from django.urls import include, path, re_path, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 
+from devices.views import WebSocketHealthView
 from gymsite.accounts.admin_login import AdminLoginForm
 from gymsite.core import docs
 from gymsite.core.handlers import not_found
@@ -18,6 +19,7 @@ api_v1 = [
     path("", include("members.urls")),
     path("", include("billing.urls")),
     path("", include("attendance.urls")),
+    path("", include("devices.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +28,7 @@ urlpatterns = [
     path("api/health", HealthView.as_view(), name="health"),
     # The API's index, with and without the slash (the resources' routes are below it).
     re_path(r"^api/v1/?$", docs.ApiIndexView.as_view(), name="api-index"),
+    path("ws/health", WebSocketHealthView.as_view(), name="ws-health"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", docs.swagger_ui, name="swagger-ui"),

@@ -74,6 +74,10 @@ ROLES_TABLE: dict[str, set[str]] = {
     "attendance.record": {ADMIN, TRAINER},
     "attendance.edit": {ADMIN, TRAINER},
     "attendance.delete": {ADMIN},
+    # devices: admin manages terminals; the front desk (admin, trainer, receptionist)
+    # records biometric consent, since it enrolls fingerprints.
+    "devices.manage": {ADMIN},
+    "devices.consent": {ADMIN, TRAINER, RECEPTIONIST},
 }
 
 API_PREFIX = "api/v1/"

@@ -57,6 +57,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "attendance.record": frozenset({A, T}),
     "attendance.edit": frozenset({A, T}),
     "attendance.delete": frozenset({A}),
+    # devices: terminals managed by admins; the front desk records biometric consent
+    # (and follows enrollments), since it enrolls fingerprints.
+    "devices.manage": frozenset({A}),
+    "devices.consent": FRONT_DESK,
 }
 
 

@@ -6,6 +6,7 @@ The tests talk to it only from outside (HTTP, SMTP, the broker), as its users do
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import email.policy
@@ -60,6 +61,7 @@ SITE_VARIABLES = [
     "SECURE_SSL_REDIRECT",
     "USE_X_FORWARDED_FOR",
     "TEST_DATABASE_NAME",
+    "FINGERPRINT_KEYS",
 ]
 
 
@@ -164,6 +166,8 @@ class Site:
     broker_transport_options: dict
     queue: str
     processes: list[Process] = field(default_factory=list)
+    # The environment the site's processes run with (a test may start another daphne).
+    env: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -322,6 +326,7 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             GYMSITE_VAR_DIR=str(var_dir),
             MEDIA_ROOT=str(var_dir / "media"),
             SECRET_KEY=secrets.token_urlsafe(50),
+            FINGERPRINT_KEYS=f"e2e:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}",
             DEBUG="0",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             EMAIL_HOST="127.0.0.1",
@@ -403,6 +408,7 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             broker_transport_options=transport_options,
             queue=queue,
             processes=processes,
+            env=env,
         )
         _wait_healthy(web, base_url)
         _wait_worker(site)

@@ -20,7 +20,12 @@ DEMO_STAFF = [
 ]
 
 # Each domain app may add its own demo rows: a callable `seed_demo(gym)` in `<app>.demo`.
-DEMO_HOOKS = ["members.demo.seed_demo", "billing.demo.seed_demo", "attendance.demo.seed_demo"]
+DEMO_HOOKS = [
+    "members.demo.seed_demo",
+    "billing.demo.seed_demo",
+    "attendance.demo.seed_demo",
+    "devices.demo.seed_demo",
+]
 
 
 class Command(BaseCommand):

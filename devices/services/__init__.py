@@ -1,0 +1,2 @@
+"""Devices' writes, one module per concern: terminals (`terminals`), consent (`consent`),
+templates and their sync sequence (`templates`), decisions at the door (`access`)."""

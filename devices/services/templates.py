@@ -1,0 +1,152 @@
+"""Fingerprint templates: stored encrypted, replaced finger by finger, deleted with a
+tombstone; every change takes its gym's next sync number (devices/models.py) and tells the
+gym's terminals once committed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from gymsite.accounts.audit import Actor, audit_record
+from gymsite.core.errors import Invalid
+from members.models import Member
+from members.services import member_lock
+
+from .. import crypto, notify
+from ..models import (
+    FINGERS,
+    MAX_TEMPLATE_BYTES,
+    Device,
+    FingerprintTemplate,
+    TemplateSequence,
+    TemplateTombstone,
+)
+from ..selectors import TemplateSet, require_consent, template_set
+
+
+def next_sequence(gym_id: int) -> int:
+    """The gym's next sync number. The counter row stays locked until the caller's
+    transaction commits, so numbers commit in the order they are given: a terminal whose
+    cursor is N has seen every change numbered N or less."""
+    TemplateSequence.objects.bulk_create([TemplateSequence(gym_id=gym_id)], ignore_conflicts=True)
+    row = TemplateSequence.objects.select_for_update().get(gym_id=gym_id)
+    row.value += 1
+    row.save(update_fields=["value"])
+    return row.value
+
+
+@dataclass(frozen=True)
+class StoredTemplate:
+    template: FingerprintTemplate
+    fingers: tuple[int, ...]  # the member's fingers on record now
+
+    @property
+    def enrollment_complete(self) -> bool:
+        return set(self.fingers) >= set(FINGERS)
+
+
+def check_finger(finger) -> int:
+    if isinstance(finger, bool) or finger not in FINGERS:
+        raise Invalid(_("The finger must be 1 or 2."), "invalid_finger")
+    return int(finger)
+
+
+@transaction.atomic
+def template_store(
+    *, actor: Actor, member: Member, finger: int, template: bytes, format: str = ""
+) -> StoredTemplate:
+    """Encrypt and store `template` for the member's finger, replacing the one there.
+    Needs the member's consent in force (locked, so a withdrawal cannot slip between)."""
+    finger = check_finger(finger)
+    if not template:
+        raise Invalid(_("Fingerprint data missing"), "fingerprint_missing")
+    if len(template) > MAX_TEMPLATE_BYTES:
+        raise Invalid(
+            _("The fingerprint template is larger than %(size)d bytes.") % {"size": MAX_TEMPLATE_BYTES},
+            "template_too_large",
+        )
+    member = member_lock(member_id=member.pk)
+    require_consent(member)
+    key_id, ciphertext = crypto.encrypt_template(template, member_id=member.pk, finger=finger)
+    seq = next_sequence(member.gym_id)
+    row, created = FingerprintTemplate.objects.update_or_create(
+        member=member,
+        finger=finger,
+        defaults={"ciphertext": ciphertext, "key_id": key_id, "format": format[:40], "seq": seq},
+    )
+    fingers = tuple(FingerprintTemplate.objects.filter(member=member).order_by("finger").values_list("finger", flat=True))
+    # Never the template in the log: which finger, and whether it was new.
+    audit_record(
+        actor=actor,
+        action="fingerprint.stored",
+        target=member,
+        data={"finger": finger, "replaced": not created},
+    )
+    notify.templates_changed_on_commit(gym_id=member.gym_id, cursor=seq)
+    return StoredTemplate(template=row, fingers=fingers)
+
+
+def record_tombstone(*, gym_id: int, member_id: int, finger: int) -> int:
+    """The tombstone of a deleted template under a new sync number; the gym's terminals
+    are told once it commits."""
+    seq = next_sequence(gym_id)
+    TemplateTombstone.objects.create(gym_id=gym_id, member_id=member_id, finger=finger, seq=seq)
+    notify.templates_changed_on_commit(gym_id=gym_id, cursor=seq)
+    return seq
+
+
+@transaction.atomic
+def templates_delete(*, actor: Actor, member: Member, reason: str) -> int:
+    """Delete the member's templates (all fingers); returns how many."""
+    rows = list(
+        FingerprintTemplate.objects.select_for_update().filter(member=member).values_list("pk", "finger")
+    )
+    if not rows:
+        return 0
+    # Each deleted row leaves its tombstone (devices/bookkeeping.py, as when the member
+    # is deleted with their templates).
+    FingerprintTemplate.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    audit_record(
+        actor=actor,
+        action="fingerprint.deleted",
+        target=member,
+        data={"fingers": sorted(f for _, f in rows), "reason": reason},
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def templates_rotate_keys(*, batch_size: int = 500) -> int:
+    """Re-encrypt every template not sealed with the first key of FINGERPRINT_KEYS;
+    returns how many. Rows stay what they were (no sync number: terminals see no change)."""
+    ring = crypto.keyring()
+    count = 0
+    stale = FingerprintTemplate.objects.exclude(key_id=ring.current_id).order_by("pk")
+    for row in stale.select_for_update().iterator(chunk_size=batch_size):
+        plain = crypto.decrypt_template(row.ciphertext, key_id=row.key_id, member_id=row.member_id, finger=row.finger)
+        key_id, ciphertext = crypto.encrypt_template(plain, member_id=row.member_id, finger=row.finger)
+        FingerprintTemplate.objects.filter(pk=row.pk).update(key_id=key_id, ciphertext=ciphertext)
+        count += 1
+    audit_record(actor=Actor.system(), action="fingerprint.keys_rotated", data={"count": count, "key_id": ring.current_id})
+    return count
+
+
+def templates_download(*, actor: Actor, device: Device, since: int | None) -> TemplateSet:
+    """The templates a terminal downloads (selectors.template_set), audited: which
+    terminal, how many members."""
+    result = template_set(gym_id=device.gym_id, since=since)
+    audit_record(
+        actor=actor,
+        action="fingerprint.templates_downloaded",
+        target=device,
+        data={
+            "device_id": device.pk,
+            "count": len(result.data),
+            "deleted": len(result.deleted),
+            "since": since,
+            "cursor": result.cursor,
+        },
+    )
+    return result
