@@ -44,6 +44,16 @@ ACTION_LABELS = {
     "attendance.checked_out": pgettext_lazy("audit action", "Checked out"),
     "attendance.changed": pgettext_lazy("audit action", "Check-in changed"),
     "attendance.deleted": pgettext_lazy("audit action", "Check-in deleted"),
+    "device.created": pgettext_lazy("audit action", "Fingerprint terminal added"),
+    "device.changed": pgettext_lazy("audit action", "Fingerprint terminal changed"),
+    "device.revoked": pgettext_lazy("audit action", "Fingerprint terminal revoked"),
+    "device.deleted": pgettext_lazy("audit action", "Fingerprint terminal deleted"),
+    "biometric_consent.given": pgettext_lazy("audit action", "Biometric consent given"),
+    "biometric_consent.withdrawn": pgettext_lazy("audit action", "Biometric consent withdrawn"),
+    "fingerprint.stored": pgettext_lazy("audit action", "Fingerprint stored"),
+    "fingerprint.deleted": pgettext_lazy("audit action", "Fingerprints deleted"),
+    "fingerprint.keys_rotated": pgettext_lazy("audit action", "Fingerprint keys rotated"),
+    "fingerprint.templates_downloaded": pgettext_lazy("audit action", "Fingerprints downloaded by a terminal"),
 }
 
 
