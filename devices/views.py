@@ -1,6 +1,12 @@
-"""Devices' REST views: terminals (admin), a member's biometric consent (front desk), and
-the WebSocket health of seed 001."""
+"""Devices' REST views: terminals (admin), a member's biometric consent (front desk), the
+WebSocket health of seed 001, and the WebSocket protocol's documentation."""
 
+import yaml
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -10,9 +16,11 @@ from rest_framework.views import APIView
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.scoping import GymScopedMixin, gym_for_write
+from gymsite.core.docs import only_from_this_site
 from members.routes import MemberRoutesViewSet
 
-from .consumers import presence
+from . import protocol_doc
+from .consumers import presence, protocol
 from .models import Device, FingerprintTemplate
 from .selectors import consent_in_force
 from .serializers import (
@@ -127,3 +135,44 @@ class WebSocketHealthView(APIView):
             body["connected_users"] = snapshot.connected_users
             body["gym_subscriptions"] = snapshot.gym_subscriptions
         return Response(body)
+
+
+# --- the WebSocket protocol's documentation (devices/protocol_doc.py) --------------------
+
+
+def _in_language(request, render):
+    """`render()` in the request's language, or the one `?lang=` names (en, es)."""
+    wanted = request.GET.get("lang", "")
+    if wanted in dict(settings.LANGUAGES):
+        with translation.override(wanted):
+            return render()
+    return render()
+
+
+@require_safe
+def asyncapi_document(request, format: str):
+    """GET /api/asyncapi.yaml and /api/asyncapi.json: the AsyncAPI 3.0 document. Public."""
+    document = _in_language(request, lambda: protocol_doc.asyncapi(host=request.get_host()))
+    if format == "json":
+        return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    return HttpResponse(text, content_type="application/yaml; charset=utf-8")
+
+
+@require_safe
+def protocol_page(request):
+    """GET /api/docs/devices/: the protocol as a page, server-rendered, in English or Spanish."""
+
+    def render_page():
+        context = {
+            **protocol_doc.page_context(),
+            "language": translation.get_language(),
+            "languages": settings.LANGUAGES,
+            "max_frame_kb": protocol.MAX_FRAME_BYTES // 1024,
+        }
+        return render(request, "devices/protocol.html", context)
+
+    return _in_language(request, render_page)
+
+
+protocol_page = only_from_this_site(protocol_page)

@@ -316,7 +316,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "gymsite API",
     "DESCRIPTION": "Members, memberships, payments, attendance and more for gyms and chains "
     "of gyms. Authenticate with `Authorization: Bearer <JWT access token>` or "
-    "`Bearer gymsite_<personal API token>`.",
+    "`Bearer gymsite_<personal API token>`.\n\n"
+    "Fingerprint terminals and the front desk speak WebSockets, which OpenAPI does not "
+    "describe: their protocol is at [/api/docs/devices/](/api/docs/devices/) "
+    "(AsyncAPI 3.0: [/api/asyncapi.yaml](/api/asyncapi.yaml), [/api/asyncapi.json](/api/asyncapi.json)).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path, reverse_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 
-from devices.views import WebSocketHealthView
+from devices.views import WebSocketHealthView, asyncapi_document, protocol_page
 from gymsite.accounts.admin_login import AdminLoginForm
 from gymsite.core import docs
 from gymsite.core.handlers import not_found
@@ -33,6 +33,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", docs.swagger_ui, name="swagger-ui"),
     path("api/redoc/", docs.redoc, name="redoc"),
+    # The WebSocket protocol of the terminals (devices/protocol_doc.py): AsyncAPI and a page.
+    path("api/asyncapi.yaml", asyncapi_document, {"format": "yaml"}, name="asyncapi-yaml"),
+    path("api/asyncapi.json", asyncapi_document, {"format": "json"}, name="asyncapi-json"),
+    path("api/docs/devices/", protocol_page, name="devices-protocol"),
     # Last: any other /api/ path answers the JSON 404 even with DEBUG on, where Django
     # would otherwise render its HTML debug page.
     # Exempt from CSRF: a PUT to a wrong URL is a 404, not a cookie complaint in HTML.

@@ -33,6 +33,8 @@ LINKS = {
     "schema": "schema",
     "health": "health",
     "login": "auth-login",
+    "devices_protocol": "devices-protocol",  # the terminals' WebSocket protocol, a page
+    "asyncapi": "asyncapi-yaml",  # the same as an AsyncAPI 3.0 document
 }
 
 ApiIndexSerializer = inline_serializer(

@@ -90,6 +90,8 @@ def test_the_api_index_needs_no_credentials(path):
         "schema": "http://testserver/api/schema/",
         "health": "http://testserver/api/health",
         "login": "http://testserver/api/v1/auth/login",
+        "devices_protocol": "http://testserver/api/docs/devices/",
+        "asyncapi": "http://testserver/api/asyncapi.yaml",
     }
     resources = body["resources"]
     assert {"members", "plans", "memberships", "payments", "attendance", "users", "gyms", "audit"} <= set(resources)
