@@ -75,8 +75,8 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
 
     async def devices_push(self, event: dict) -> None:
         """A frame pushed to one of this socket's groups (devices.notify)."""
-        await self.on_push(event["frame"])
+        await self.before_push(event["frame"])
         await self.send_frame(event["frame"])
 
-    async def on_push(self, frame: dict) -> None:
+    async def before_push(self, frame: dict) -> None:
         """A subclass's look at a pushed frame before it is sent on."""

@@ -64,7 +64,7 @@ class TerminalConsumer(ProtocolConsumer):
     def allowed_before_auth(self, kind: str) -> bool:
         return kind == "login"
 
-    async def on_push(self, frame: dict) -> None:
+    async def before_push(self, frame: dict) -> None:
         if frame.get("type") == "start_enrollment":  # asked by the front desk
             self.enrolling = enrollment.enrolling_from(frame)
 

@@ -25,8 +25,6 @@ from tests.pages import offsite, scripts_and_styles
 pytestmark = pytest.mark.django_db
 
 DEVICES = Path(protocol_doc.__file__).parent
-# `on_push` is the consumers' hook for pushed frames, not a message type of the protocol.
-HOOKS = {"push"}
 # Codes of devices' REST endpoints only (OpenAPI describes them), never sent on a socket.
 REST_ONLY_CODES = {"serial_taken", "device_revoked", "consent_exists", "consent_missing"}
 ERROR_CLASSES = {"FrameError", *(name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, errors.DomainError))}
@@ -41,7 +39,7 @@ def handled_types(consumer: type[ProtocolConsumer]) -> set[str]:
         name.removeprefix("on_")
         for name, member in inspect.getmembers(consumer, inspect.iscoroutinefunction)
         if name.startswith("on_")
-    } - HOOKS
+    }
 
 
 def routes() -> dict[str, type[ProtocolConsumer]]:

@@ -356,3 +356,19 @@ def test_a_large_template_set_comes_in_parts_under_daphnes_message_limit(gym2, m
     assert len(frames) > 1 and [f["part"] for f in frames] == list(range(1, len(frames) + 1))
     assert sorted(int(item["id"]) for f in frames for item in f["data"]) == sorted(m.pk for m in members)
     assert all(len(json.dumps(f)) < 1200 for f in frames)
+
+
+def test_a_frame_named_after_an_internal_hook_is_an_unknown_type(gym2):
+    """Only the protocol's message types dispatch: a client cannot reach the consumers'
+    internal hooks by naming them (`{"type": "push"}` once was silently swallowed)."""
+
+    _, token = new_terminal(gym2)
+
+    async def scenario():
+        socket = await terminal_socket(gym2.pk, token)
+        for kind in ("push", "before_push", "send_frame"):
+            reply = await socket.ask({"type": kind})
+            assert reply["type"] == "error" and reply["code"] == "unknown_type", reply
+        await socket.close()
+
+    run(scenario)
