@@ -88,7 +88,9 @@ def prepare(env: dict[str, str], members: int, template_bytes: int) -> dict:
     for member_id in ids:
         for finger in (1, 2):
             key_id, sealed = crypto.encrypt_template(os.urandom(template_bytes), member_id=member_id, finger=finger)
-            rows.append(FingerprintTemplate(member_id=member_id, finger=finger, ciphertext=sealed, key_id=key_id, seq=1))
+            rows.append(
+                FingerprintTemplate(member_id=member_id, gym=gym, finger=finger, ciphertext=sealed, key_id=key_id, seq=1)
+            )
     FingerprintTemplate.objects.bulk_create(rows, batch_size=5000)
     TemplateSequence.objects.create(gym=gym, value=1)
     tokens = [device_create(actor=Actor.system(), gym=gym, name=f"Door {n}").token for n in range(TERMINALS)]
@@ -102,7 +104,7 @@ def prepare(env: dict[str, str], members: int, template_bytes: int) -> dict:
 FLOOR_SQL = (
     "SELECT t.member_id, t.finger, t.ciphertext, t.key_id, m.first_name, m.last_name"
     " FROM devices_fingerprinttemplate t JOIN members_member m ON m.id = t.member_id"
-    " WHERE m.gym_id = %s ORDER BY t.member_id, t.finger"
+    " WHERE t.gym_id = %s AND m.gym_id = %s ORDER BY t.member_id, t.finger"
 )
 
 
@@ -127,7 +129,7 @@ def download_floor(url: str, gym_id: int) -> int:
 
     data: dict[int, dict] = {}
     with psycopg.connect(url) as conn:
-        for member_id, finger, sealed, key_id, first, last in conn.execute(FLOOR_SQL, (gym_id,)):
+        for member_id, finger, sealed, key_id, first, last in conn.execute(FLOOR_SQL, (gym_id, gym_id)):
             plain = crypto.decrypt_template(sealed, key_id=key_id, member_id=member_id, finger=finger)
             entry = data.setdefault(member_id, {"id": member_id, "full_name": f"{first} {last}"})
             entry[f"fingerprint{finger}"] = base64.b64encode(plain).decode()

@@ -9,7 +9,7 @@ lives here."""
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from members.models import Member
+from gymsite.accounts.models import Gym
 
 from .models import FingerprintTemplate
 from .services.templates import record_tombstone
@@ -17,7 +17,6 @@ from .services.templates import record_tombstone
 
 @receiver(post_delete, sender=FingerprintTemplate, dispatch_uid="devices.template_tombstone")
 def template_deleted(sender, instance: FingerprintTemplate, **kwargs) -> None:
-    # The member row still exists: a cascade deletes the templates before their member.
-    gym_id = Member.objects.filter(pk=instance.member_id).values_list("gym_id", flat=True).first()
-    if gym_id is not None:
-        record_tombstone(gym_id=gym_id, member_id=instance.member_id, finger=instance.finger)
+    # The gym whose terminals hold the template (the member's, unless they moved since).
+    if Gym.objects.filter(pk=instance.gym_id).exists():  # not when the gym itself goes
+        record_tombstone(gym_id=instance.gym_id, member_id=instance.member_id, finger=instance.finger)

@@ -121,6 +121,10 @@ class FingerprintTemplate(TimeStampedModel):
     ciphertext = models.BinaryField(_("ciphertext"))
     key_id = models.CharField(_("key id"), max_length=40)
     format = models.CharField(_("format"), max_length=40, blank=True)
+    # The gym whose terminals hold the template: its member's gym when it was stored or
+    # last synced. A member moved to another gym leaves it behind until the next download
+    # of either gym moves it (services.templates.templates_follow_members).
+    gym = models.ForeignKey(Gym, verbose_name=_("gym"), on_delete=models.CASCADE, related_name="+")
     # The gym's sequence number of this row's last change (see the module docstring).
     seq = models.BigIntegerField(_("sync sequence"), default=0)
 

@@ -55,7 +55,7 @@ def template_set(*, gym_id: int, since: int | None = None, chunk_size: int = 200
     all)."""
     cursor = current_sequence(gym_id)
     result = TemplateSet(cursor=cursor, full=since is None or since > cursor)
-    rows = FingerprintTemplate.objects.filter(member__gym_id=gym_id)
+    rows = FingerprintTemplate.objects.filter(gym_id=gym_id, member__gym_id=gym_id)
     if not result.full:
         changed = rows.filter(seq__gt=since).values("member_id")
         rows = rows.filter(member_id__in=changed)
@@ -83,7 +83,7 @@ def template_set(*, gym_id: int, since: int | None = None, chunk_size: int = 200
         present = {item["id"] for item in result.data}
         gone = (
             TemplateTombstone.objects.filter(gym_id=gym_id, seq__gt=since)
-            .exclude(member_id__in=FingerprintTemplate.objects.filter(member__gym_id=gym_id).values("member_id"))
+            .exclude(member_id__in=FingerprintTemplate.objects.filter(gym_id=gym_id, member__gym_id=gym_id).values("member_id"))
             .values_list("member_id", flat=True)
             .distinct()
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
@@ -74,7 +75,13 @@ def template_store(
     row, created = FingerprintTemplate.objects.update_or_create(
         member=member,
         finger=finger,
-        defaults={"ciphertext": ciphertext, "key_id": key_id, "format": format[:40], "seq": seq},
+        defaults={
+            "ciphertext": ciphertext,
+            "key_id": key_id,
+            "format": format[:40],
+            "gym_id": member.gym_id,
+            "seq": seq,
+        },
     )
     fingers = tuple(FingerprintTemplate.objects.filter(member=member).order_by("finger").values_list("finger", flat=True))
     # Never the template in the log: which finger, and whether it was new.
@@ -133,9 +140,43 @@ def templates_rotate_keys(*, batch_size: int = 500) -> int:
     return count
 
 
+def templates_follow_members(*, gym_id: int) -> int:
+    """Move the templates of members who changed gyms (to or from `gym_id`) to their
+    member's gym: a tombstone under the old gym's next number, so its terminals delete
+    them, and the new gym's next number, so its terminals fetch them. Members know nothing
+    of devices, so the move is caught here, before every download of either gym. Each
+    template moves in a transaction of its own, taking the two gyms' counters in id order
+    (two downloads of the two gyms at once cannot deadlock). Returns how many moved."""
+    moved = 0
+    stale = FingerprintTemplate.objects.filter(
+        (Q(member__gym_id=gym_id) & ~Q(gym_id=gym_id)) | (Q(gym_id=gym_id) & ~Q(member__gym_id=gym_id))
+    ).values_list("pk", flat=True)
+    for pk in list(stale):
+        with transaction.atomic():
+            row = (
+                FingerprintTemplate.objects.select_for_update(of=("self",))
+                .select_related("member")
+                .filter(pk=pk)
+                .first()
+            )
+            if row is None or row.gym_id == row.member.gym_id:  # deleted or moved meanwhile
+                continue
+            old_gym, new_gym = row.gym_id, row.member.gym_id
+            for counter in sorted((old_gym, new_gym)):  # lock both counters in id order
+                TemplateSequence.objects.bulk_create([TemplateSequence(gym_id=counter)], ignore_conflicts=True)
+                TemplateSequence.objects.select_for_update().get(gym_id=counter)
+            record_tombstone(gym_id=old_gym, member_id=row.member_id, finger=row.finger)
+            seq = next_sequence(new_gym)
+            FingerprintTemplate.objects.filter(pk=row.pk).update(gym_id=new_gym, seq=seq)
+            notify.templates_changed_on_commit(gym_id=new_gym, cursor=seq)
+            moved += 1
+    return moved
+
+
 def templates_download(*, actor: Actor, device: Device, since: int | None) -> TemplateSet:
     """The templates a terminal downloads (selectors.template_set), audited: which
-    terminal, how many members."""
+    terminal, how many members. Templates of members who moved gyms follow them first."""
+    templates_follow_members(gym_id=device.gym_id)
     result = template_set(gym_id=device.gym_id, since=since)
     audit_record(
         actor=actor,
