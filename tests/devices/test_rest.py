@@ -76,3 +76,56 @@ def test_templates_never_appear_in_rest_or_audit(admin_client, gym):
     template_store(actor=Actor.system(), member=member, finger=1, template=TEMPLATE_1)
     body = admin_client.get(f"/api/v1/members/{member.pk}").content + admin_client.get("/api/v1/audit/").content
     assert b"minutiae" not in body
+
+
+def test_templates_never_appear_in_the_admin_or_in_logs(admin_user, gym, caplog):
+    """Neither the bytes a terminal sent nor their base64 nor the ciphertext show up in the
+    owner's pages or in any log line, at any level, while templates are stored,
+    downloaded, deleted and their keys rotated."""
+    import base64
+    import logging
+
+    from devices.models import FingerprintTemplate
+    from devices.services.templates import (
+        templates_delete,
+        templates_download,
+        templates_rotate_keys,
+    )
+    from tests.admin_pages import signed_in
+
+    from .conftest import new_terminal
+
+    owner = signed_in(admin_user)
+
+    caplog.set_level(logging.DEBUG)
+    member = consenting_member(gym)
+    door, _ = new_terminal(gym)
+    template_store(actor=Actor.system(), member=member, finger=1, template=TEMPLATE_1)
+    templates_download(actor=Actor.system(), device=door, since=None)
+    templates_rotate_keys()
+    ciphertext = bytes(FingerprintTemplate.objects.get(member=member).ciphertext)
+    secrets_ = [TEMPLATE_1, base64.b64encode(TEMPLATE_1), ciphertext[:24], base64.b64encode(ciphertext)[:24]]
+
+    answers = [
+        owner.get(url)
+        for url in [
+            "/admin/",
+            f"/admin/members/member/{member.pk}/change/",
+            "/admin/devices/device/",
+            f"/admin/devices/device/{door.pk}/change/",
+            "/admin/devices/biometricconsent/",
+            "/admin/devices/deviceevent/",
+            "/admin/accounts/auditevent/",
+        ]
+    ]
+    assert [answer.status_code for answer in answers] == [200] * len(answers)
+    pages = b"".join(answer.content for answer in answers)
+    assert member.full_name.encode() in pages
+    # The templates themselves have no admin page at all.
+    assert owner.get("/admin/devices/fingerprinttemplate/").status_code == 404
+    templates_delete(actor=Actor.system(), member=member, reason="test")
+    logged = "\n".join(record.getMessage() + repr(record.args) for record in caplog.records).encode()
+    for secret in secrets_:
+        assert secret not in pages
+        assert secret not in logged
+    assert b"minutiae" not in pages and b"minutiae" not in logged
