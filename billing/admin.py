@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.admin_audit import audit_reference, audit_value_labels
 from gymsite.accounts.admin_display import money
-from gymsite.accounts.admin_mixins import ServiceAdminMixin
+from gymsite.accounts.admin_mixins import ReadOnlyAdminMixin, ServiceAdminMixin
 from gymsite.accounts.admin_time import EMPTY, GymDayFilter, GymTimeAdminMixin, gym_time, short_date
 from members.admin import MemberSection, change_link, member_rows_url, member_section
 
@@ -116,7 +116,7 @@ def void_badge(payment: Payment):
 
 
 @admin.register(Payment)
-class PaymentAdmin(GymTimeAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, GymTimeAdminMixin, admin.ModelAdmin):
     """Payments are never edited: a read-only page with no save buttons (void through the
     API). Amounts in the gym's currency, times in its zone; "void" only where one is."""
 
@@ -150,14 +150,6 @@ class PaymentAdmin(GymTimeAdminMixin, admin.ModelAdmin):
     def voided_at_display(self, payment: Payment):
         return self.gym_time(payment, "voided_at", format_name="DATETIME_FORMAT")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a view-only page: no save buttons
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExpiryReminder)

@@ -4,7 +4,7 @@ consents and events. Templates are not shown: neither their bytes nor a form for
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from gymsite.accounts.admin_mixins import ServiceAdminMixin
+from gymsite.accounts.admin_mixins import ReadOnlyAdminMixin, ServiceAdminMixin
 
 from .models import BiometricConsent, Device, DeviceEvent
 from .services import terminals
@@ -48,21 +48,8 @@ class DeviceAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the services write: the admin reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(BiometricConsent)
-class BiometricConsentAdmin(ReadOnlyAdmin):
+class BiometricConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read only: consents are recorded and withdrawn through the API (the service deletes
     the templates with a withdrawal)."""
 
@@ -72,6 +59,6 @@ class BiometricConsentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeviceEvent)
-class DeviceEventAdmin(ReadOnlyAdmin):
+class DeviceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "device", "type", "member", "result", "reason", "event_id"]
     list_filter = ["result", "type", "reason"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_audit import audit_value_labels, data_display, load_targets, target_display
-from .admin_mixins import ServiceAdminMixin
+from .admin_mixins import ReadOnlyAdminMixin, ServiceAdminMixin
 from .admin_time import GymDayFilter, GymTimeAdminMixin
 from .audit_labels import action_label
 from .models import GYM_EDITABLE_FIELDS, USER_EDITABLE_FIELDS, APIToken, AuditEvent, Gym, User
@@ -130,7 +130,7 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(GymTimeAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, GymTimeAdminMixin, admin.ModelAdmin):
     """Read-only. What happened in the owner's words (`admin_audit`): the action's label,
     the target by name and linked, the data as labelled fields; times in the event's gym
     zone (events of no gym: the page's)."""
@@ -167,11 +167,3 @@ class AuditEventAdmin(GymTimeAdminMixin, admin.ModelAdmin):
         load_targets(changelist.result_list)  # one query per kind of target on the page
         return changelist
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -136,6 +136,21 @@ class ServiceAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class ReadOnlyAdminMixin:
+    """For rows that only the services write (payments, audit events, terminals' events):
+    the owner reads them; no add, change or delete, so a row's page is view-only and shows
+    no save buttons."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class _RefusedForm:
     """A form that repeats a service's refusal as its errors: on the fields it names,
     otherwise at the top of the form."""
