@@ -7,7 +7,15 @@ from gymsite.accounts.admin_mixins import ReadOnlyAdminMixin, ServiceAdminMixin
 from gymsite.accounts.admin_time import GymTimeAdminMixin
 
 from . import services
-from .models import PRODUCT_EDITABLE_FIELDS, MovementReason, Product, Sale, SaleItem, SaleMethod, StockMovement
+from .models import (
+    PRODUCT_EDITABLE_FIELDS,
+    MovementReason,
+    Product,
+    Sale,
+    SaleItem,
+    SaleMethod,
+    StockMovement,
+)
 
 audit_value_labels("reason", MovementReason.choices)
 audit_value_labels("method", SaleMethod.choices)

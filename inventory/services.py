@@ -287,7 +287,7 @@ def merge_lines(lines: Iterable[Line]) -> dict[int, int]:
     merged: dict[int, int] = {}
     for line in lines:
         merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
-    for pk, quantity in merged.items():
+    for quantity in merged.values():
         if quantity < 1 or quantity > MAX_LINE_QUANTITY:
             message = _("Sell between 1 and %(max)d units of a product.") % {"max": MAX_LINE_QUANTITY}
             raise Invalid(message, "invalid", errors={"items": [message]})
