@@ -375,7 +375,9 @@ def sale_create(
 
 
 def _lock_sale(sale: Sale) -> Sale:
-    return Sale.objects.select_for_update().select_related("gym").get(pk=sale.pk)
+    # Only the sale's row: locking its gym too would block every sale of the gym (their
+    # foreign key check) while this one waits for a product.
+    return Sale.objects.select_for_update(of=("self",)).select_related("gym").get(pk=sale.pk)
 
 
 @transaction.atomic
