@@ -1,15 +1,13 @@
 """The low-stock email: after the commit of the sale that takes a product to its threshold
 or below, once per crossing, to every active admin with an email (admins have no gym)."""
 
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 
 from gymsite.accounts.roles import Role
 from inventory.models import Product
-from tests.billing.mail import Inbox, smtp_settings
+from tests.billing.mail import Inbox, free_port, smtp_settings
 from tests.factories import UserFactory
 
 from .helpers import assert_ledger, make_sale
@@ -17,17 +15,6 @@ from .helpers import assert_ledger, make_sale
 pytestmark = pytest.mark.django_db
 
 SMTP_PORTS = range(19300, 19400)  # the inventory team's loopback ports
-
-
-def free_port() -> int:
-    for port in SMTP_PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 19300-19399")
 
 
 @pytest.fixture
@@ -83,7 +70,7 @@ def test_email_goes_through_smtp_after_commit(gym, admins, trainer, eager):
 
     product = make_product(gym, name="Towel", quantity=6, threshold=5)
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(SMTP_PORTS))
     controller.start()
     try:
         with smtp_settings(controller.port):
