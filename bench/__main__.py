@@ -18,6 +18,7 @@ BENCHMARKS = [
     ("bench.checkin", ("--write-readme",)),
     ("bench.health", ()),
     ("bench.devices", ("--write-readme",)),
+    ("bench.inventory", ()),
 ]
 
 

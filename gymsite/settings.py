@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "attendance",
+    "inventory",
     "devices",
 ]
 

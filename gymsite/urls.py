@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("members.urls")),
     path("", include("billing.urls")),
     path("", include("attendance.urls")),
+    path("", include("inventory.urls")),
     path("", include("devices.urls")),
 ]
 

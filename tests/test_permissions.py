@@ -74,6 +74,15 @@ ROLES_TABLE: dict[str, set[str]] = {
     "attendance.record": {ADMIN, TRAINER},
     "attendance.edit": {ADMIN, TRAINER},
     "attendance.delete": {ADMIN},
+    # products: admin manages; trainer and receptionist read.
+    "products.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "products.manage": {ADMIN},
+    # sales: admin all, edit, void; trainer and receptionist sell and see their own sales.
+    "sales.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "sales.sell": {ADMIN, TRAINER, RECEPTIONIST},
+    "sales.read_all": {ADMIN},
+    "sales.edit": {ADMIN},
+    "sales.void": {ADMIN},
     # devices: admin manages terminals; the front desk (admin, trainer, receptionist)
     # records biometric consent, since it enrolls fingerprints.
     "devices.manage": {ADMIN},

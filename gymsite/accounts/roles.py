@@ -57,6 +57,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "attendance.record": frozenset({A, T}),
     "attendance.edit": frozenset({A, T}),
     "attendance.delete": frozenset({A}),
+    # inventory: products managed by admins, read by the front desk; the front desk sells
+    # and sees its own sales, the admin all sales, edits and voids them.
+    "products.read": FRONT_DESK,
+    "products.manage": frozenset({A}),
+    "sales.read": FRONT_DESK,
+    "sales.sell": FRONT_DESK,
+    "sales.read_all": frozenset({A}),
+    "sales.edit": frozenset({A}),
+    "sales.void": frozenset({A}),
     # devices: terminals managed by admins; the front desk records biometric consent
     # (and follows enrollments), since it enrolls fingerprints.
     "devices.manage": frozenset({A}),

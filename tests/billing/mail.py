@@ -38,16 +38,16 @@ class Inbox:
         return [rcpt for rcpt, _ in self.messages]
 
 
-def free_port() -> int:
-    """A loopback port of our range that nothing listens on."""
-    for port in SMTP_PORTS:
+def free_port(ports: range = SMTP_PORTS) -> int:
+    """A loopback port of `ports` (billing's range unless told) that nothing listens on."""
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 18200-18299")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def smtp_settings(port: int):

@@ -54,7 +54,7 @@ def png() -> bytes:
 @pytest.fixture(scope="module")
 def rows(site, admin):
     """At least one row behind every id the registry's routes take: a member with a paid
-    membership and a visit, and a personal API token."""
+    membership and a visit, a product and a sale, and a personal API token."""
     desk = login(site, "receptionist@gym.com", "receptionist123")
     plans = desk.get("plans/active").json()["results"]
     enrolled = desk.post(
@@ -65,6 +65,12 @@ def rows(site, admin):
     member_id = enrolled.json()["id"]
     visit = desk.post(f"members/{member_id}/check-in")
     assert visit.status_code == 201, visit.text
+    product = admin.post(
+        "products", json={"gym": desk.get("gyms").json()["results"][0]["id"], "name": "Input checks", "price": "10.00", "quantity": 5}
+    )
+    assert product.status_code == 201, product.text
+    sale = desk.post("sales", json={"product": product.json()["id"], "quantity": 1})
+    assert sale.status_code == 201, sale.text
     token = admin.post("users/me/tokens", json={"description": "server input"})
     assert token.status_code == 201, token.text
     return {"member_id": member_id}
