@@ -167,8 +167,8 @@ def test_catalogue_is_in_step_with_the_code(tmp_path, catalogue):
     gone = keys(catalogue) - keys(extracted)
     assert not new and not gone, (
         "locale/es is out of step with the code; run `make messages` and translate.\n"
-        + "".join(f"new in the code: {msgid!r}\n" for _, msgid in sorted(new))
-        + "".join(f"no longer in the code: {msgid!r}\n" for _, msgid in sorted(gone))
+        + "".join(f"new in the code: {msgid!r}\n" for _, msgid in sorted(new, key=lambda pair: (pair[0] or "", pair[1])))
+        + "".join(f"no longer in the code: {msgid!r}\n" for _, msgid in sorted(gone, key=lambda pair: (pair[0] or "", pair[1])))
     )
 
 
