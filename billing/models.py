@@ -19,12 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
+from gymsite.core.money import MONEY, PaymentMethod  # noqa: F401  (billing.models.PaymentMethod, as before)
 from members.models import Member
 
 from . import periods
 from .periods import period_end  # noqa: F401  (billing.models.period_end, as before)
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class DurationUnit(models.TextChoices):
@@ -32,12 +31,6 @@ class DurationUnit(models.TextChoices):
     WEEK = "week", _("Week")
     MONTH = "month", _("Month")
     YEAR = "year", _("Year")
-
-
-class PaymentMethod(models.TextChoices):
-    CASH = "cash", _("Cash")
-    CARD = "card", _("Card")
-    TRANSFER = "transfer", _("Transfer")
 
 
 # What an update may change (`gymsite.core.changes.check_editable`): the plan's gym never

@@ -11,21 +11,11 @@ from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.dates import BoundedDateField
 from gymsite.core.localtime import local_date
+from gymsite.core.money import AmountField
 from members.models import Member
 from members.serializers import MemberWriteSerializer
 
-from .models import MONEY, Membership, MembershipPause, Payment, PaymentMethod, Plan
-
-
-class AmountField(serializers.DecimalField):
-    """Money in, money out: a decimal string with two places (Decimal end to end)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", MONEY["max_digits"])
-        kwargs.setdefault("decimal_places", MONEY["decimal_places"])
-        kwargs.setdefault("coerce_to_string", True)
-        super().__init__(**kwargs)
-
+from .models import Membership, MembershipPause, Payment, PaymentMethod, Plan
 
 # --- Plans ----------------------------------------------------------------------------
 

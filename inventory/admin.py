@@ -10,15 +10,15 @@ from . import services
 from .models import (
     PRODUCT_EDITABLE_FIELDS,
     MovementReason,
+    PaymentMethod,
     Product,
     Sale,
     SaleItem,
-    SaleMethod,
     StockMovement,
 )
 
 audit_value_labels("reason", MovementReason.choices)
-audit_value_labels("method", SaleMethod.choices)
+audit_value_labels("method", PaymentMethod.choices)
 
 
 @admin.register(Product)

@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 from gymsite.core.dates import DateFilter, DateRangeFilterMixin
 from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
 
-from .models import Product, Sale, SaleMethod
+from .models import PaymentMethod, Product, Sale
 
 
 class ProductFilter(GymScopedFilterSet):
@@ -26,7 +26,7 @@ class SaleFilter(DateRangeFilterMixin, GymScopedFilterSet):
     product = IdFilter(field_name="items__product_id", distinct=True)
     sold_by = IdFilter(field_name="sold_by_id")
     member = IdFilter(field_name="member_id")
-    method = filters.ChoiceFilter(choices=SaleMethod.choices)
+    method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     voided = BooleanFilter()
 
     class Meta:

@@ -18,21 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
+from gymsite.core.money import MONEY, PaymentMethod
 from members.models import Member
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 DEFAULT_LOW_STOCK_THRESHOLD = 5
 
 # What PUT/PATCH may change (`gymsite.core.changes.check_editable`): never the gym, and the
 # quantity only through the stock endpoint (a movement in the ledger).
 PRODUCT_EDITABLE_FIELDS = ("name", "sku", "price", "low_stock_threshold", "is_active")
 SALE_EDITABLE_FIELDS = ("items", "method", "member")
-
-
-class SaleMethod(models.TextChoices):
-    CASH = "cash", _("Cash")
-    CARD = "card", _("Card")
-    TRANSFER = "transfer", _("Transfer")
 
 
 class MovementReason(models.TextChoices):
@@ -92,7 +86,7 @@ class Sale(models.Model):
     member = models.ForeignKey(
         Member, verbose_name=_("member"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    method = models.CharField(_("method"), max_length=10, choices=SaleMethod.choices, default=SaleMethod.CASH)
+    method = models.CharField(_("method"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH)
     total_amount = models.DecimalField(_("total amount"), **MONEY)
     sale_date = models.DateTimeField(_("sale date"), default=timezone.now, db_index=True)
     # The gym-local day of `sale_date`, fixed when the sale is made (daily lists, summaries).
@@ -116,7 +110,7 @@ class Sale(models.Model):
         verbose_name_plural = _("sales")
         constraints = [
             models.CheckConstraint(condition=Q(total_amount__gte=Decimal("0")), name="sale_total_not_negative"),
-            models.CheckConstraint(condition=Q(method__in=SaleMethod.values), name="sale_method_valid"),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="sale_method_valid"),
         ]
         indexes = [models.Index(fields=["gym", "local_date"])]
 

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from gymsite.accounts.gymtime import per_gym_today_q
 from gymsite.accounts.models import Gym
 
-from .models import Product, Sale, SaleItem, SaleMethod
+from .models import PaymentMethod, Product, Sale, SaleItem
 
 
 def sales_queryset() -> QuerySet[Sale]:
@@ -86,7 +86,7 @@ def sales_summary(
                         "count": by_method.get(m, {}).get("count", 0),
                         "total": _money(by_method.get(m, {}).get("total")),
                     }
-                    for m in SaleMethod.values
+                    for m in PaymentMethod.values
                 ],
             }
         )

@@ -10,22 +10,13 @@ from gymsite.accounts.scoping import VisibleRelatedField, scope_to_gym
 from gymsite.accounts.serializers import GymRefSerializer
 from gymsite.core.dates import BoundedDateField
 from gymsite.core.ids import MAX_ID
+from gymsite.core.money import AmountField
 from members.models import Member
 
-from .models import MONEY, MovementReason, Product, Sale, SaleItem, SaleMethod, StockMovement
+from .models import MovementReason, PaymentMethod, Product, Sale, SaleItem, StockMovement
 from .services import ADJUST_REASONS, MAX_LINE_QUANTITY, MAX_STOCK, Line
 
 MAX_CART_LINES = 100
-
-
-class AmountField(serializers.DecimalField):
-    """Money: a decimal string with two places."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", MONEY["max_digits"])
-        kwargs.setdefault("decimal_places", MONEY["decimal_places"])
-        kwargs.setdefault("coerce_to_string", True)
-        super().__init__(**kwargs)
 
 
 # --- Products -------------------------------------------------------------------------
@@ -178,7 +169,7 @@ class SaleCreateSerializer(LinesMixin):
 
     product = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text=_("One product (seed form)."))
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, required=False)
-    method = serializers.ChoiceField(choices=SaleMethod.choices, required=False, default=SaleMethod.CASH)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, default=PaymentMethod.CASH)
     member = VisibleRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
 
     def validate(self, attrs):
@@ -194,7 +185,7 @@ class SaleCreateSerializer(LinesMixin):
 
 
 class SaleUpdateSerializer(LinesMixin):
-    method = serializers.ChoiceField(choices=SaleMethod.choices, required=False)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False)
     member = VisibleRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
 
 
@@ -228,7 +219,7 @@ class ByDaySerializer(serializers.Serializer):
 
 
 class ByMethodSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=SaleMethod.choices)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
     count = serializers.IntegerField()
     total = AmountField()
 

@@ -26,10 +26,10 @@ from .models import (
     PRODUCT_EDITABLE_FIELDS,
     SALE_EDITABLE_FIELDS,
     MovementReason,
+    PaymentMethod,
     Product,
     Sale,
     SaleItem,
-    SaleMethod,
     StockMovement,
 )
 
@@ -309,7 +309,7 @@ def _check_sellable(products: Mapping[int, Product], ids: Iterable[int], gym_id:
 
 
 def _check_method(method: str) -> None:
-    if method not in SaleMethod.values:
+    if method not in PaymentMethod.values:
         message = _("Use cash, card or transfer.")
         raise Invalid(message, "invalid", errors={"method": [message]})
 
@@ -331,7 +331,7 @@ def _sale_data(sale: Sale, items: Iterable[SaleItem]) -> dict:
 
 @transaction.atomic
 def sale_create(
-    *, actor: Actor, lines: list[Line], method: str = SaleMethod.CASH, member: Member | None = None
+    *, actor: Actor, lines: list[Line], method: str = PaymentMethod.CASH, member: Member | None = None
 ) -> Sale:
     """Sell: lock the products in id order, check every line's stock (409
     insufficient_stock naming the product, nothing written), record the sale with the
