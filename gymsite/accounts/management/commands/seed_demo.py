@@ -25,6 +25,7 @@ DEMO_HOOKS = [
     "billing.demo.seed_demo",
     "attendance.demo.seed_demo",
     "devices.demo.seed_demo",
+    "inventory.demo.seed_demo",
 ]
 
 
