@@ -47,16 +47,30 @@ DEBUG = False if UNDER_PYTEST else env_bool("DEBUG", False)
 TESTING = env_bool("GYMSITE_TESTING", UNDER_PYTEST)
 
 
+def _generated_once(name: str, make, *, announce: str = "") -> str:
+    """The content of var/<name>, made by `make()` the first time and kept (mode 0600).
+    Created with O_EXCL, so processes starting together (daphne, the worker, Beat) all read
+    the one that won, never each their own."""
+    key_file = VAR_DIR / name
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+            if announce:
+                print(f"gymsite: {announce} in {key_file}", file=sys.stderr)
+    return key_file.read_text()
+
+
 def _embedded_secret_key() -> str:
     """The embedded run keeps its own random key under var/ so sessions survive restarts."""
     from django.core.management.utils import get_random_secret_key
 
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _generated_once("secret_key", get_random_secret_key).strip()
 
 
 # The embedded default: no DATABASE_URL, so SQLite under var/ on one machine (`make run`,
@@ -76,22 +90,14 @@ def _embedded_fingerprint_keys() -> list[str]:
     """The embedded run's key for fingerprint templates, generated once under var/ (and
     said so on stderr). A deployment sets FINGERPRINT_KEYS itself: a key kept inside a
     container would be lost with it, and the templates with it."""
-    key_file = VAR_DIR / "fingerprint_keys"
-    if not key_file.exists():
-        import base64
-        import secrets as _secrets
+    import base64
+    import secrets as _secrets
 
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        spec = f"k1:{base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode()}\n"
-        try:  # created once, even by two processes starting together
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(spec)
-            print(f"gymsite: generated a fingerprint template key in {key_file}", file=sys.stderr)
-    return [line for line in key_file.read_text().split() if line]
+    def new_spec() -> str:  # the "<id>:<key>" form of devices.crypto.new_key_spec
+        return f"k1:{base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode()}\n"
+
+    specs = _generated_once("fingerprint_keys", new_spec, announce="generated a fingerprint template key")
+    return [line for line in specs.split() if line]
 
 
 # Keys that encrypt fingerprint templates (devices/crypto.py): comma-separated
