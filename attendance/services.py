@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.roles import role_can
-from gymsite.core import dates, localtime
+from gymsite.core import dates, localtime, metrics
 from gymsite.core.changes import apply_changes, check_editable
 from gymsite.core.errors import DomainError, Invalid, NotAllowed, NotFound
 from members.models import Member, MemberStatus
@@ -222,6 +222,11 @@ def attendance_check_in(
             )
 
 
+def _count_decision(*, granted: bool, reason: str, source: str) -> None:
+    """The check-in metrics (granted, denied by reason), once the decision is committed."""
+    transaction.on_commit(lambda: metrics.observe_checkin(granted=granted, reason=str(reason), source=str(source)))
+
+
 def _grant(
     *,
     member: Member,
@@ -259,6 +264,7 @@ def _grant(
         gym=member.gym_id,
         data={"member_id": member.pk, "source": source, "check_in_at": at.isoformat()},
     )
+    _count_decision(granted=True, reason="", source=source)
     return CheckInDecision(granted=True, reason="", member=member, attendance=attendance)
 
 
@@ -276,6 +282,7 @@ def _deny(
     record_denial: bool,
 ) -> CheckInDecision:
     reentry = reason == DenialReason.ALREADY_CHECKED_IN and source == AttendanceSource.DEVICE
+    _count_decision(granted=False, reason=reason, source=source)
     if not record_denial or reentry:
         return CheckInDecision(granted=False, reason=reason, member=member, attendance=None)
     attendance = Attendance.objects.create(

@@ -10,9 +10,15 @@ forward it as it is, whatever process they run in (channels-redis in production)
 
 from __future__ import annotations
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from gymsite.core.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
 
 
 def terminals_group(gym_id: int) -> str:
@@ -28,14 +34,22 @@ def member_group(member_id: int) -> str:
 
 
 def push_message(frame: dict) -> dict:
-    return {"type": "devices.push", "frame": frame}
+    """The channel-layer message; it carries the id of the request (or socket) that caused
+    it, for the receiving consumers' log lines."""
+    return {"type": "devices.push", "frame": frame, "request_id": current_request_id()}
 
 
 def push(group: str, frame: dict) -> None:
-    """Send `frame` to every socket of `group` (from sync code)."""
+    """Send `frame` to every socket of `group` (from sync code). Best effort: the change
+    that caused it is committed; with the channel layer down (Redis) the sockets miss the
+    notice and the request still succeeds (terminals resync with `since`)."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(group, push_message(frame))
+    except Exception:
+        logger.warning("could not push %s to %s", frame.get("type"), group, exc_info=True)
 
 
 def templates_changed_on_commit(*, gym_id: int, cursor: int) -> None:

@@ -418,8 +418,11 @@ ERRORS = (
               channels=("terminal",)),
     ErrorCode("invalid_credentials", (_(protocol.INVALID_CREDENTIALS),), _("login with a wrong email or password."),
               channels=("terminal",)),
-    ErrorCode("throttled", (_("Too many attempts. Try again later."),), _("Too many failed logins: retry_after says when to try again."),
-              channels=("terminal",)),
+    ErrorCode("throttled", (_("Too many attempts. Try again later."),),
+              _("Too many failed logins, or messages faster than the socket's budget (each socket its own; the extra messages are dropped unread): retry_after says when to try again.")),
+    ErrorCode("service_unavailable", (_("The service is briefly unavailable. Try again in a moment."),),
+              _("The server's message bus (Redis) does not answer: the socket is closed with 4503; connect again later."),
+              closes=auth.UNAVAILABLE),
     ErrorCode("permission_denied", (_("Only an admin or a trainer of this gym may connect a terminal."),),
               _("login of someone else, or the gym's login terminal is deactivated."), channels=("terminal",), closes=auth.FORBIDDEN),
     ErrorCode("gym_not_found", (_("Gym not found."),), _("login to a gym that does not exist."), channels=("terminal",),
@@ -455,6 +458,8 @@ CLOSE_CODES = (
               _("At the handshake: a device token of another gym; a staff user who may not enroll, or a member of another gym. After login: permission_denied.")),
     CloseCode(auth.NOT_FOUND, "not_found",
               _("At the handshake: an admin following a member that does not exist. After login: gym_not_found.")),
+    CloseCode(auth.UNAVAILABLE, "unavailable",
+              _("At any time: the server's message bus (Redis) does not answer (service_unavailable). Connect again later.")),
 )
 
 LIMITS = (

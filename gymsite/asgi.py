@@ -23,6 +23,7 @@ from gymsite.core.asgi_middleware import (  # noqa: E402
     RequestBodyMiddleware,
     RequestContextMiddleware,
 )
+from gymsite.core.logs import AccessLogMiddleware  # noqa: E402
 from gymsite.core.websocket import AllowedHostsOrNoOriginValidator, URLRouter  # noqa: E402
 from gymsite.routing import websocket_urlpatterns  # noqa: E402
 
@@ -32,8 +33,9 @@ application = RequestContextMiddleware(
             # daphne serves the admin's static files and the media (member photos) itself,
             # so one process is a complete site; a proxy in front may serve STATIC_ROOT
             # (var/static) and MEDIA_ROOT instead.
-            "http": RequestBodyMiddleware(
-                MediaFilesHandler(ASGIStaticFilesHandler(django_asgi_app))
+            # One log line and the request metrics per request (gymsite.core.logs).
+            "http": AccessLogMiddleware(
+                RequestBodyMiddleware(MediaFilesHandler(ASGIStaticFilesHandler(django_asgi_app)))
             ),
             # An unknown path is refused (403), like a foreign Origin; terminals send none.
             "websocket": AllowedHostsOrNoOriginValidator(URLRouter(websocket_urlpatterns)),

@@ -14,6 +14,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.core.broker import filesystem_transport_options
+from gymsite.core.rates import Rate, parse_scopes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -136,6 +137,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost of Django's: the request's log line learns the view, the caller and the
+    # number of SQL queries (gymsite.core.logs).
+    "gymsite.core.logs.RequestObserverMiddleware",
     # First: a body too large or a query with too many parameters is answered in JSON
     # before anything reads it.
     "gymsite.core.middleware.BodySizeLimitMiddleware",
@@ -204,6 +208,11 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", 5)
+    # A statement that runs longer is cancelled (the request answers 503): one runaway
+    # query must not hold a pooled connection and a thread for ever. 0 turns it off.
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+    if DB_STATEMENT_TIMEOUT_MS > 0:
+        _db_options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
     if DB_POOL_MAX_SIZE > 0:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
         _db_options["pool"] = {
@@ -212,6 +221,14 @@ else:
             # A request that waits longer than this for a free connection fails.
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
+        if env_bool("DB_POOL_CHECK", True):
+            # Each connection is checked (an empty query, one round trip) as it leaves the
+            # pool: after PostgreSQL restarts, the pool's dead connections are replaced
+            # instead of failing one request each. CONN_HEALTH_CHECKS does not apply to a
+            # pool (Django hands the connection back after every request).
+            from psycopg_pool import ConnectionPool
+
+            _db_options["pool"]["check"] = ConnectionPool.check_connection
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
@@ -258,6 +275,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Nothing waits long on a broker that is down: a connect gives up after 2 s, a publish
+# retries once.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -403,6 +424,13 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
 
+# --- Logs -----------------------------------------------------------------------------
+# One structured line per request (gymsite.core.logs), JSON by default; secrets redacted
+# from every line. Celery's worker logs the same way (gymsite.celery).
+LOG_FORMAT = (env.str("LOG_FORMAT", default="") or "json").lower()
+LOG_LEVEL = (env.str("LOG_LEVEL", default="") or "INFO").upper()
+if LOG_FORMAT not in ("json", "text"):
+    raise ValueError("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -410,15 +438,48 @@ LOGGING = {
     # id a 500 answers finds its traceback here.
     "filters": {"request_id": {"()": "gymsite.core.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "json": {"()": "gymsite.core.logs.JsonFormatter"},
+        "text": {"()": "gymsite.core.logs.TextFormatter"},
     },
     "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["request_id"],
-        }
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="") or "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's "Not Found: /x" warnings would repeat the request's own line; its
+        # errors (500s, with their tracebacks) stay.
+        "django.request": {"level": "ERROR"},
+        # Frame-by-frame chatter of the server at DEBUG is not ours to keep.
+        "daphne": {"level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL},
+        "twisted": {"level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL},
+    },
 }
+
+# --- Rate limits (gymsite.core.throttling) ----------------------------------------------
+# Per minute by default: a user (JWT), a personal API token, an address for anonymous
+# requests. Generous: a busy front desk, shared by several screens, stays far below.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "user": env.str("RATE_LIMIT_USER", default="") or "1200/min",
+    "token": env.str("RATE_LIMIT_TOKEN", default="") or "3000/min",
+    "anon": env.str("RATE_LIMIT_ANON", default="") or "300/min",
+}
+# Per-scope rates, counted besides the caller's: a view's `throttle_scope`, else its URL
+# name. "scope=rate,scope=rate"; the defaults cover the heavy exports and imports.
+RATE_LIMIT_SCOPES = {
+    **parse_scopes("member-export-csv=30/min,member-import-members=20/min"),
+    **parse_scopes(env.str("RATE_LIMIT_SCOPES", default="") or ""),
+}
+for _rate in (*RATE_LIMITS.values(), *RATE_LIMIT_SCOPES.values()):
+    Rate.parse(_rate)  # a wrong value stops the process here, not at the first request
+# Messages per WebSocket (each terminal or front-desk screen its own budget).
+WEBSOCKET_MESSAGE_RATE = env.str("WEBSOCKET_MESSAGE_RATE", default="") or "120/min"
+WEBSOCKET_MESSAGE_BURST = env_int("WEBSOCKET_MESSAGE_BURST", 30)
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["gymsite.core.throttling.RateLimitThrottle"]
+
+# --- Metrics (gymsite.core.metrics) -----------------------------------------------------
+# GET /metrics: only with `Authorization: Bearer <METRICS_TOKEN>` or from an address in
+# METRICS_ALLOWED_IPS (addresses or networks); with neither set it does not exist (404).
+# Several processes: PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])

@@ -8,6 +8,7 @@ from devices.views import WebSocketHealthView, asyncapi_document, protocol_page
 from gymsite.accounts.admin_login import AdminLoginForm
 from gymsite.core import docs
 from gymsite.core.handlers import not_found
+from gymsite.core.metrics import metrics_view
 from gymsite.core.views import HealthView
 
 # Each app routes its own paths, those under another app's prefix included
@@ -30,6 +31,8 @@ urlpatterns = [
     # The API's index, with and without the slash (the resources' routes are below it).
     re_path(r"^api/v1/?$", docs.ApiIndexView.as_view(), name="api-index"),
     path("ws/health", WebSocketHealthView.as_view(), name="ws-health"),
+    # Prometheus (gymsite.core.metrics): METRICS_TOKEN or METRICS_ALLOWED_IPS only.
+    path("metrics", csrf_exempt(metrics_view), name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", docs.swagger_ui, name="swagger-ui"),

@@ -100,10 +100,12 @@ def _move_stock(
         for pk in sorted(deltas)
     )
     if alerts:
+        from gymsite.core.tasks import enqueue_on_commit
+
         from .tasks import send_low_stock_alert
 
         for pk in alerts:
-            transaction.on_commit(lambda pk=pk: send_low_stock_alert.delay(pk))
+            enqueue_on_commit(send_low_stock_alert, pk)
 
 
 def _stock_data(product: Product, delta: int, reason: str, note: str) -> dict:

@@ -26,6 +26,7 @@ from ..services.terminals import device_by_token, device_for_login
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
+UNAVAILABLE = 4503  # Redis (channel layer, cache) does not answer: try again later
 TERMINAL_ROLES = frozenset({Role.ADMIN, Role.TRAINER})  # seed 001: admins and trainers
 
 

@@ -45,7 +45,11 @@ class DeskConsumer(ProtocolConsumer):
             return await self.refuse(refusal)
         self.language = scope_language(self.scope, self.member.gym.language)
         await self.accept()
-        await self.join((notify.member_group(self.member.pk), notify.desks_group(self.member.gym_id)), self.member.pk)
+        await self.join(
+            (notify.member_group(self.member.pk), notify.desks_group(self.member.gym_id)),
+            self.member.pk,
+            gym=self.member.gym_id,
+        )
         await self.send_frame({"type": "connected", "user_id": str(self.member.pk)})
 
     def is_authenticated(self) -> bool:

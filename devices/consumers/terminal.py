@@ -55,7 +55,7 @@ class TerminalConsumer(ProtocolConsumer):
     async def _authenticated(self, device: Device, actor: Actor) -> None:
         self.device, self.actor = device, actor
         await database_sync_to_async(device_seen)(device=device)
-        await self.join((notify.terminals_group(self.gym_id),), self.gym_id)
+        await self.join((notify.terminals_group(self.gym_id),), self.gym_id, gym=self.gym_id, device=device.pk)
         await self.send_frame({"type": "connected", "device_id": device.pk, "gym_id": str(self.gym_id)})
 
     def is_authenticated(self) -> bool:

@@ -11,7 +11,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gymsite.core.errors import NotAllowed, Throttled
+from gymsite.core.errors import NotAllowed, Throttled, Unavailable
 
 from . import services
 from .audit import client_ip
@@ -58,6 +58,8 @@ class AdminLoginForm(AdminAuthenticationForm):
                     code="throttled",
                     params={"minutes": minutes},
                 )
+            except Unavailable as unavailable:
+                raise forms.ValidationError(str(unavailable.detail), code=unavailable.code)
             except (services.InvalidCredentials, NotAllowed):
                 raise self.get_invalid_login_error()
         return self.cleaned_data

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -29,6 +30,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+from gymsite.core.errors import Unavailable
+
+logger = logging.getLogger(__name__)
 
 BUCKET_SECONDS = 60
 
@@ -105,6 +110,12 @@ class Attempt:
     at: float
 
     def succeeded(self) -> None:
+        try:
+            self._take_back()
+        except Exception:  # the cache went away after the check: the attempt stays counted
+            logger.warning("login throttle: could not take back a successful attempt", exc_info=True)
+
+    def _take_back(self) -> None:
         for c in self.counters:
             if c.clear_on_success:
                 c.clear(self.at)  # e.g. the identifier starts afresh
@@ -114,7 +125,19 @@ class Attempt:
 
 def attempt_start(counters: Sequence[Counter]) -> Attempt | int:
     """Count one attempt against every counter. Returns the attempt, or the seconds to
-    wait (Retry-After) when any counter has used up its limit within its window."""
+    wait (Retry-After) when any counter has used up its limit within its window.
+
+    Fails closed: when the cache does not answer, attempts cannot be counted, and a
+    password check that is not counted could be guessed at without limit, so the
+    attempt is refused (Unavailable, 503) instead."""
+    try:
+        return _attempt_start(counters)
+    except Exception as exc:
+        logger.warning("login throttle unavailable: refusing the attempt", exc_info=True)
+        raise Unavailable() from exc
+
+
+def _attempt_start(counters: Sequence[Counter]) -> Attempt | int:
     now = time.time()
     waits = [wait for c in counters if (wait := c.retry_after(now))]
     if waits:

@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import startup  # noqa: F401  (registers the deploy check)
+        from . import logs, metrics, startup  # noqa: F401  (startup registers the deploy check)
+
+        # The request id into tasks and their log lines; task counts, failures, durations.
+        logs.connect_celery_signals()
+        metrics.connect_celery_signals()

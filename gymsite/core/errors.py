@@ -6,6 +6,7 @@ Django's own into that body with the right status. A 500 never leaks a traceback
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,6 +19,8 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("gymsite.errors")
 
 
 class DomainError(Exception):
@@ -65,6 +68,15 @@ class Throttled(DomainError):
     def __init__(self, *args, retry_after: int, **kwargs):
         self.retry_after = retry_after
         super().__init__(*args, **kwargs)
+
+
+class Unavailable(DomainError):
+    """A service we depend on (the cache, the broker) does not answer, and going on without
+    it would be unsafe (e.g. a login whose attempts cannot be counted): 503."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = _("The service is briefly unavailable. Try again in a moment.")
 
 
 def _first_code(detail_codes) -> str | None:
@@ -116,6 +128,22 @@ def server_error_body(request_id: str | None = None) -> dict:
     return body
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached, went away mid-request, or cancelled a statement
+    that ran past DB_STATEMENT_TIMEOUT_MS: the client may retry, it is not our bug."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable_body() -> dict:
+    return {"detail": str(Unavailable.default_detail), "code": Unavailable.default_code}
+
+
+# Seconds a client is told to wait before retrying a 503.
+RETRY_AFTER_UNAVAILABLE = 5
+
+
 def error_response(status_code: int, detail, code: str, errors=None, headers=None, **extra):
     body = {"detail": str(detail), "code": code}
     if errors:
@@ -141,6 +169,8 @@ def exception_handler(exc, context):
         headers = {}
         if isinstance(exc, Throttled):
             headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, Unavailable):
+            headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
         return error_response(
             exc.status_code, exc.detail, exc.code, exc.errors, headers=headers, **exc.extra
         )
@@ -153,6 +183,9 @@ def exception_handler(exc, context):
         return error_response(400, _("Invalid input."), "invalid", errors)
     if isinstance(exc, ProtectedError | RestrictedError):
         return error_response(409, _("This record is still in use."), "in_use")
+    if database_unavailable(exc):
+        logger.error("database unavailable", exc_info=exc)
+        return Response(unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
     if isinstance(exc, RequestDataTooBig):
         return error_response(413, _("The request body is too large."), "too_large")
     if isinstance(exc, Http404):

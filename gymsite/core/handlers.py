@@ -1,10 +1,17 @@
 """Django's error views (handler400/404/500): JSON for the API; a 500 is JSON everywhere."""
 
+import sys
+
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .errors import server_error_body
+from .errors import (
+    RETRY_AFTER_UNAVAILABLE,
+    database_unavailable,
+    server_error_body,
+    unavailable_body,
+)
 from .request_id import current_request_id, valid_request_id
 
 
@@ -30,4 +37,9 @@ def request_id_of(request) -> str | None:
 def server_error(request):
     # JSON for every path, the admin's too: the embedded run has no one to read an HTML
     # error page, and the body must carry the request id a user reports.
+    if database_unavailable(sys.exc_info()[1]):
+        # Outside DRF (the admin, a middleware's query): the same 503 as the API's.
+        response = JsonResponse(unavailable_body(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+        return response
     return JsonResponse(server_error_body(request_id_of(request)), status=500)

@@ -19,6 +19,7 @@ HealthSerializer = inline_serializer(
 
 class HealthView(APIView):
     authentication_classes: list = []
+    throttle_classes: list = []  # a load balancer's probe is never rate limited
     permission_classes = [AllowAny]
 
     @extend_schema(

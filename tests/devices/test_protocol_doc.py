@@ -237,7 +237,7 @@ def test_the_asyncapi_document_is_structurally_valid_asyncapi_3():
                 assert ref.startswith(operation["reply"]["channel"]["$ref"] + "/messages/"), name
     assert set(document["components"]["securitySchemes"]) == set(protocol_doc.CREDENTIALS)
     assert {error["code"] for error in document["x-errors"]} == set(protocol_doc.ERROR_CODES)
-    assert {close["code"] for close in document["x-close-codes"]} == {4401, 4403, 4404}
+    assert {close["code"] for close in document["x-close-codes"]} == {4401, 4403, 4404, 4503}
     assert document["x-limits"]["max_frame_bytes"] == 64 * 1024
 
 
