@@ -243,9 +243,14 @@ class RequestObserverMiddleware:
         owned = record is None
         if owned:  # not under the ASGI stack (the test client): this middleware writes the line
             record = RequestRecord(method=request.method, path=request.path)
-        with connection.execute_wrapper(_QueryCounter(record)):
-            response = self.get_response(request)
-        _who(request, record)
+            token = _record.set(record)
+        try:
+            with connection.execute_wrapper(_QueryCounter(record)):
+                response = self.get_response(request)
+            _who(request, record)
+        finally:
+            if owned:
+                _record.reset(token)
         if owned:
             record.status = response.status_code
             _finish(record)

@@ -11,6 +11,11 @@ tests start it so). What differs from `daphne`:
   answers with the JSON error body.
 - A body over MAX_REQUEST_BODY_BYTES is not kept (Twisted would spool any size to disk):
   it is read and dropped, and the request answered 413 without reaching the application.
+- SIGTERM drains: the server stops listening, lets the HTTP requests in flight finish
+  (up to SHUTDOWN_GRACE_SECONDS, default 20), then closes the WebSockets and exits.
+  daphne would cancel every request at once.
+- The access log (`--access-log`, or verbosity 1) never shows a secret of a query string
+  (`/ws/gym/1?token=...`): values are redacted as in every log line (gymsite.core.logs).
 - The answers daphne and Twisted make themselves (a malformed request, an invalid
   header, an application that crashed or timed out) carry the JSON error body and an
   X-Request-ID, not an HTML page or nothing; a request line or header over Twisted's
@@ -19,14 +24,21 @@ tests start it so). What differs from `daphne`:
 
 import daphne.server  # noqa: F401  # isort: skip  (first: it installs the asyncio reactor)
 
+import asyncio
 import json
+import logging
+import os
+import time
 
 from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
 from daphne.http_protocol import HTTPFactory as DaphneHTTPFactory
 from daphne.http_protocol import WebRequest as DaphneWebRequest
+from twisted.internet import defer
 from twisted.web import http
 
 from gymsite.core.request_id import HEADER, request_id_from_headers
+
+logger = logging.getLogger("gymsite.server")
 
 
 def _max_body_bytes() -> int:
@@ -147,7 +159,67 @@ class HTTPFactory(DaphneHTTPFactory):
         return protocol
 
 
+def _grace_seconds() -> float:
+    try:
+        return float(os.environ.get("SHUTDOWN_GRACE_SECONDS") or 20)
+    except ValueError:
+        return 20.0
+
+
+def _redacted_action_logger(inner):
+    """daphne's access log, with secrets in paths (query strings) redacted."""
+
+    def log(protocol, action, details):
+        from gymsite.core.logs import redact
+
+        path = details.get("path")
+        if isinstance(path, str) and "?" in path:
+            details = {**details, "path": redact(path)}
+        inner(protocol, action, details)
+
+    return log
+
+
 class Server(daphne.server.Server):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.action_logger is not None:
+            self.action_logger = _redacted_action_logger(self.action_logger)
+        self.ports = []
+
+    def listen_success(self, port):
+        self.ports.append(port)
+        super().listen_success(port)
+
+    def in_flight_http(self) -> int:
+        return sum(
+            1
+            for protocol, details in list(self.connections.items())
+            if isinstance(protocol, DaphneWebRequest) and not details["application_instance"].done()
+        )
+
+    async def drain(self) -> None:
+        """Stop taking connections, then wait for the HTTP requests in flight."""
+        for port in self.ports:
+            port.stopListening()
+        deadline = time.monotonic() + _grace_seconds()
+        busy = self.in_flight_http()
+        if busy:
+            logger.info("shutting down: waiting for %d request(s) in flight", busy)
+        while busy and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            busy = self.in_flight_http()
+        if busy:
+            logger.warning("shutting down: %d request(s) still in flight after the grace period", busy)
+
+    def kill_all_applications(self):
+        """Before the reactor stops (SIGTERM, SIGINT): drain, then what daphne does (cancel
+        what is left: the WebSockets)."""
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self.drain()))
+        drained.addErrback(lambda failure: logger.error("drain failed: %s", failure.getErrorMessage()))
+        drained.addCallback(lambda _: super(Server, self).kill_all_applications())
+        return drained
+
     # daphne's run() makes its own HTTPFactory and listens with self.http_factory; ours
     # takes its place there, the rest of run() unchanged.
     @property
