@@ -270,6 +270,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"socket_connect_timeout": 2, "socket_timeout": 5}
 )
+# The queue tasks are sent to (and a worker started without -Q consumes): "celery".
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="") or "celery"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -449,9 +451,6 @@ LOGGING = {
         # Django's "Not Found: /x" warnings would repeat the request's own line; its
         # errors (500s, with their tracebacks) stay.
         "django.request": {"level": "ERROR"},
-        # Frame-by-frame chatter of the server at DEBUG is not ours to keep.
-        "daphne": {"level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL},
-        "twisted": {"level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL},
     },
 }
 

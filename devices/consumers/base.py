@@ -19,7 +19,6 @@ from gymsite.core.throttling import MessageBudget
 from . import presence, protocol
 from .auth import UNAVAILABLE
 
-
 logger = logging.getLogger("gymsite.devices")
 
 

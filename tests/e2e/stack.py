@@ -62,6 +62,22 @@ SITE_VARIABLES = [
     "USE_X_FORWARDED_FOR",
     "TEST_DATABASE_NAME",
     "FINGERPRINT_KEYS",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "RATE_LIMITS_ENABLED",
+    "RATE_LIMIT_USER",
+    "RATE_LIMIT_TOKEN",
+    "RATE_LIMIT_ANON",
+    "RATE_LIMIT_SCOPES",
+    "WEBSOCKET_MESSAGE_RATE",
+    "WEBSOCKET_MESSAGE_BURST",
+    "METRICS_TOKEN",
+    "METRICS_ALLOWED_IPS",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "DB_STATEMENT_TIMEOUT_MS",
+    "DB_POOL_CHECK",
+    "SHUTDOWN_GRACE_SECONDS",
+    "CELERY_TASK_DEFAULT_QUEUE",
 ]
 
 
@@ -336,8 +352,21 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             # Whatever a .env at the top of the project says, the site runs as set here.
             GYMSITE_ENV_FILE=os.devnull,
             LOG_LEVEL="INFO",
+            # Lines for people: wait_task reads the worker's "Task ... succeeded" lines.
+            LOG_FORMAT="text",
+            # The suite's clients make many requests from one address and account: the
+            # rate limits are tested on their own (tests/e2e/test_ops.py), not hit here.
+            RATE_LIMIT_USER="100000/min",
+            RATE_LIMIT_TOKEN="100000/min",
+            RATE_LIMIT_ANON="100000/min",
+            WEBSOCKET_MESSAGE_RATE="100000/min",
+            WEBSOCKET_MESSAGE_BURST="10000",
+            # Every process's metrics in one folder, served by daphne's /metrics.
+            PROMETHEUS_MULTIPROC_DIR=str(var_dir / "metrics"),
+            METRICS_TOKEN=secrets.token_urlsafe(24),
             PYTHONUNBUFFERED="1",
         )
+        (var_dir / "metrics").mkdir()
         _run(["migrate", "--noinput", "-v", "0"], env, log_dir, "migrate")
         _run(["seed_demo", "--force"], env, log_dir, "seed_demo")
 

@@ -7,6 +7,9 @@ import pytest
 from gymsite.core.logs import JsonFormatter
 from gymsite.core.request_id import RequestIdFilter
 
+# The devices tests' sockets: in-memory channel layer, a fresh presence, their gym.
+from tests.devices.conftest import _devices_settings, gym2  # noqa: F401
+
 
 class Captured:
     def __init__(self, stream: io.StringIO):

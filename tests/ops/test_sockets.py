@@ -13,15 +13,7 @@ from devices.services.templates import template_store
 from gymsite.accounts.audit import Actor
 from gymsite.core.metrics import WEBSOCKETS
 from gymsite.core.request_id import set_current_request_id
-from tests.devices.conftest import (  # noqa: F401  (fixtures)
-    Socket,
-    _devices_settings,
-    consenting_member,
-    gym2,
-    new_terminal,
-    run,
-    terminal_socket,
-)
+from tests.devices.conftest import Socket, consenting_member, new_terminal, run, terminal_socket
 from tests.factories import GymFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
