@@ -205,7 +205,10 @@ else:
     # DB_POOL_MAX_SIZE must stay below PostgreSQL's max_connections. DB_POOL_MAX_SIZE=0
     # turns the pool off: a new connection per request (CONN_MAX_AGE, keep it 0 under ASGI).
     DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # With the pool, Django hands this to psycopg_pool as its `check`: each connection is
+    # checked (an empty query, one round trip) as it leaves the pool, so after PostgreSQL
+    # restarts the pool's dead connections are replaced instead of failing a request each.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", 5)
     # A statement that runs longer is cancelled (the request answers 503): one runaway
@@ -221,14 +224,7 @@ else:
             # A request that waits longer than this for a free connection fails.
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
-        if env_bool("DB_POOL_CHECK", True):
-            # Each connection is checked (an empty query, one round trip) as it leaves the
-            # pool: after PostgreSQL restarts, the pool's dead connections are replaced
-            # instead of failing one request each. CONN_HEALTH_CHECKS does not apply to a
-            # pool (Django hands the connection back after every request).
-            from psycopg_pool import ConnectionPool
 
-            _db_options["pool"]["check"] = ConnectionPool.check_connection
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
