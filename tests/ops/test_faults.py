@@ -49,10 +49,9 @@ def test_a_statement_past_the_timeout_is_cancelled_and_answered_503():
     # The suite's connection carries the configured timeout (30 s by default)...
     assert configured == f"{settings.DB_STATEMENT_TIMEOUT_MS // 1000}s"
     # ...and a statement past a timeout is cancelled by the server.
-    with pytest.raises(OperationalError) as cancelled, transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = 50")
-            cursor.execute("SELECT pg_sleep(2)")
+    with pytest.raises(OperationalError) as cancelled, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")
+        cursor.execute("SELECT pg_sleep(2)")
     assert "statement timeout" in str(cancelled.value)
     request = APIRequestFactory().get("/api/v1/members")
     response = exception_handler(cancelled.value, {"request": request})

@@ -1,5 +1,7 @@
 """Run daphne, a Celery worker and Celery Beat together; Ctrl-C or SIGTERM stops all three."""
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +36,15 @@ class Command(BaseCommand):
                 "--schedule", str(log_dir / "celerybeat-schedule"),
             ],
         }
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        env = dict(os.environ)
+        if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+            # daphne's /metrics answers for the worker too: every process writes its
+            # metrics in one folder, emptied first (gymsite.core.metrics).
+            folder = log_dir / "metrics"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
         self.stdout.write(
             self.style.SUCCESS(
                 f"gymsite is running at http://{host}:{port}/ (API docs /api/docs/, admin /admin/). "
@@ -63,7 +73,9 @@ class Command(BaseCommand):
             for proc in processes.values():
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
+            # daphne lets requests in flight finish (SHUTDOWN_GRACE_SECONDS, 20 s), the
+            # worker its current task.
+            deadline = time.monotonic() + 30
             for proc in processes.values():
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
