@@ -21,7 +21,8 @@ ERROR_STATUSES = {
     "409": "Conflict with the current state",
     "413": "Request body too large",
     "415": "Unsupported media type",
-    "429": "Throttled",
+    "429": "Throttled (see Retry-After)",
+    "503": "Briefly unavailable: the database, or for a login the cache that counts attempts (see Retry-After)",
 }
 
 
