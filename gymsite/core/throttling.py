@@ -29,7 +29,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
@@ -50,22 +50,35 @@ def rate(text: str) -> Rate:
     return found
 
 
+_clients: dict[tuple, object] = {}
+
+
+def _redis_client(backend: RedisCache):
+    """A redis-py client for the cache's server, made once per process (per server and
+    options): Django's cache makes a new client object for every call, which costs more
+    than the round trip itself (bench/ops.py)."""
+    key = (tuple(backend._servers), repr(sorted(backend._options.items())))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = backend._cache.get_client(write=True)
+    return client
+
+
 def _window_count(key: str, window_seconds: int) -> int:
     """Count one hit on `key` for this window and return the window's count so far."""
-    if isinstance(cache, RedisCache) or isinstance(getattr(cache, "_wrapped", None), RedisCache):
-        backend = getattr(cache, "_wrapped", cache)
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=False)
+        pipe = _redis_client(backend).pipeline(transaction=False)
         pipe.set(full_key, 0, ex=window_seconds + 1, nx=True)
         pipe.incr(full_key)
         return int(pipe.execute()[1])
     # Any other cache (local memory): add, then an atomic increment.
-    cache.add(key, 0, timeout=window_seconds + 1)
+    backend.add(key, 0, timeout=window_seconds + 1)
     try:
-        return cache.incr(key)
+        return backend.incr(key)
     except ValueError:  # expired between the two
-        cache.add(key, 1, timeout=window_seconds + 1)
+        backend.add(key, 1, timeout=window_seconds + 1)
         return 1
 
 

@@ -199,7 +199,7 @@ def test_request_ids_reach_the_worker_and_the_sockets_and_no_secret_reaches_any_
 
 def test_rate_limits_over_http_and_a_flooding_terminal_does_not_starve_the_others(site):
     with ops_support.daphne(
-        site, RATE_LIMIT_USER="5/min", WEBSOCKET_MESSAGE_RATE="60/min", WEBSOCKET_MESSAGE_BURST="5"
+        site, RATE_LIMIT_USER="5/hour", WEBSOCKET_MESSAGE_RATE="60/min", WEBSOCKET_MESSAGE_BURST="5"
     ) as (_web, base_url):
         session = requests.post(base_url + "/api/v1/auth/login", json={"email": "admin@gym.com", "password": "admin123"}, timeout=WAIT).json()
         auth = {"Authorization": f"Bearer {session['access_token']}"}
@@ -243,7 +243,7 @@ def test_rate_limits_over_http_and_a_flooding_terminal_does_not_starve_the_other
                 decided = [f for f in flood_frames if f["type"].startswith("access_")]
                 throttled = [f for f in flood_frames if f.get("code") == "throttled"]
                 assert throttled and throttled[0]["retry_after"] >= 1
-                assert len(decided) <= 10, len(decided)  # its burst, and what refilled meanwhile
+                assert len(decided) <= 20, len(decided)  # its burst of 5 and what refilled (1/s), of 300
 
         asyncio.run(scenario())
 

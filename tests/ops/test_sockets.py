@@ -60,10 +60,12 @@ def test_a_flooding_terminal_is_throttled_and_the_others_keep_their_answers(gym2
             answers.append(await flood.recv())
         decided = [a for a in answers if a["type"].startswith("access_")]
         throttled = [a for a in answers if a.get("code") == "throttled"]
-        # Its burst was answered; of the rest, one "throttled" (with when to retry) and
-        # nothing else: dropped unread.
-        assert 5 <= len(decided) <= 6, answers
-        assert len(throttled) == 1 and throttled[0]["retry_after"] >= 1, answers
+        # Its burst was answered (and what refilled at 1/s meanwhile); of the rest, a
+        # "throttled" (with when to retry) at most once a second, and nothing else: the
+        # messages were dropped unread.
+        assert 5 <= len(decided) <= 10, answers
+        assert 1 <= len(throttled) <= 5 and throttled[0]["retry_after"] >= 1, answers
+        assert len(decided) + len(throttled) == len(answers)
         # The other terminal has its own budget.
         for index in range(5):
             reply = await calm.ask({"type": "user_found", "user_id": str(member.pk), "event_id": f"c{index}"})
