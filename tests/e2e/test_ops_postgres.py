@@ -94,8 +94,8 @@ def test_postgres_restarted_under_load_answers_503_then_recovers(tmp_path):
                 thread.start()
             try:
                 time.sleep(2)
-                stop()  # fast: sessions in flight are cut
                 down_at = time.monotonic()
+                stop()  # fast: sessions in flight are cut
                 time.sleep(4)  # longer than the pool's wait: requests meanwhile get 503
                 start()
                 up_at = time.monotonic()
