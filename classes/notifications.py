@@ -11,12 +11,17 @@ cancelled before the mail goes out is not told they have a place.
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPRecipientsRefused
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gymsite.core.mail import send_templated_mail
 
 from .models import Booking, BookingStatus
+
+logger = logging.getLogger(__name__)
 
 # kind → (template, statuses the booking must still have for the notice to make sense)
 NOTICES = {
@@ -62,7 +67,12 @@ def notice_send(*, kind: str, booking_ids: list[int]) -> int:
                 "booking": booking,
             }
             subject = _subject(kind, booking)
-        sent += send_templated_mail(
-            template=template, subject=subject, context=context, to=[booking.member.email], language=language
-        )
+        try:
+            sent += send_templated_mail(
+                template=template, subject=subject, context=context, to=[booking.member.email], language=language
+            )
+        except SMTPRecipientsRefused:
+            # This address is refused (retrying will not change that); the others still
+            # get theirs. An unreachable server raises and the task is retried.
+            logger.warning("class notice %s refused for booking %s", kind, booking.pk)
     return sent

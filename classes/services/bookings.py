@@ -16,11 +16,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import AttendanceSource, DenialReason
+from attendance.models import Attendance, AttendanceResult, AttendanceSource
 from attendance.services import CheckInDecision, attendance_check_in, check_in_refusal, denial_error
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.core.errors import Conflict, NotAllowed, NotFound
-from gymsite.core.localtime import local_midnight
+from gymsite.core.localtime import local_date, local_midnight
 from members.models import Member
 from members.services import member_lock
 
@@ -230,7 +230,9 @@ def booking_cancel(*, actor: Actor, booking: Booking, reason: str = "", now: dat
 @dataclass(frozen=True)
 class ClassCheckIn:
     booking: Booking | None  # None when the visit was refused
-    decision: CheckInDecision  # attendance's decision for the day's visit
+    # attendance's decision for the day's visit; None when the member had come in through
+    # the door already today (that visit is the booking's).
+    decision: CheckInDecision | None
     walk_in: bool
 
 
@@ -238,7 +240,8 @@ class ClassCheckIn:
 def class_check_in(*, actor: Actor, session: ClassSession, member: Member, now: datetime | None = None) -> ClassCheckIn:
     """Mark the member's booking attended and record the day's visit through attendance's
     `attendance_check_in` (one decision for the door, the desk and the class). A member
-    who already came in through the door today is attended with that visit. A refused
+    who already came in through the door today is attended with that visit (no second
+    one). A refused
     visit (membership) is returned undecided: attendance has committed its denied row and
     the caller answers `decision.error()`; nothing of the class changes.
 
@@ -267,23 +270,24 @@ def class_check_in(*, actor: Actor, session: ClassSession, member: Member, now: 
     if walk_in and places_taken(session.pk) >= session.capacity:
         raise Conflict(_("This class is full."), "session_full")
 
-    decision = attendance_check_in(
-        actor=actor,
-        source=AttendanceSource.FRONT_DESK,
-        member=member,
-        gym_id=session.gym_id,
-        at=now,
-        notes=str(_("Class: %(class)s") % {"class": session.class_type.name})[:255],
-    )
-    if not decision.granted and decision.reason != DenialReason.ALREADY_CHECKED_IN:
-        return ClassCheckIn(booking=None, decision=decision, walk_in=walk_in)
-    visit = decision.attendance if decision.granted else None
+    # A member who came in through the door today already has the day's visit (the
+    # door's decision stands): attend with it, rather than record a refused second visit.
+    visit = Attendance.objects.filter(
+        member_id=member.pk, local_date=local_date(now, session.gym.tz), result=AttendanceResult.GRANTED
+    ).first()
+    decision = None
     if visit is None:
-        from attendance.models import Attendance, AttendanceResult
-
-        visit = Attendance.objects.filter(
-            member_id=member.pk, local_date=session.local_date, result=AttendanceResult.GRANTED
-        ).first()
+        decision = attendance_check_in(
+            actor=actor,
+            source=AttendanceSource.FRONT_DESK,
+            member=member,
+            gym_id=session.gym_id,
+            at=now,
+            notes=str(_("Class: %(class)s") % {"class": session.class_type.name})[:255],
+        )
+        if not decision.granted:
+            return ClassCheckIn(booking=None, decision=decision, walk_in=walk_in)
+        visit = decision.attendance
     position = booking.waitlist_position if booking is not None else None
     if booking is None:
         booking = Booking(session=session, member=member, created_by=actor.user, created_by_token=actor.token)
