@@ -4,7 +4,6 @@ instructor's week and the stats."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
@@ -121,10 +120,8 @@ def class_stats(*, gyms: list[Gym], date_from: date, date_to: date) -> list[dict
             {"weekday": key[0], "hour": key[1], **entry, "fill_rate": _rate(entry["taken"], entry["capacity"])}
             for key, entry in sorted(block["by_weekday_hour"].items())
         ]
-        totals: dict[str, int] = defaultdict(int)
-        for entry in by_type:
-            for name in ("sessions", "capacity", "taken", "attended", "no_shows", "late_cancels"):
-                totals[name] += entry[name]
+        names_counted = ("sessions", "capacity", "taken", "attended", "no_shows", "late_cancels")
+        totals = {name: sum(entry[name] for entry in by_type) for name in names_counted}
         result.append(
             {
                 "gym": block["gym"],

@@ -294,8 +294,8 @@ class WeekQuerySerializer(serializers.Serializer):
 
 
 class ClassStatsQuerySerializer(serializers.Serializer):
-    date_from = BoundedDateField()
-    date_to = BoundedDateField()
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
 
 
 class ClassStatsCounts(serializers.Serializer):

@@ -1,6 +1,6 @@
 """The classes app's routes, all under /api/v1/classes/."""
 
-from django.urls import path, re_path
+from django.urls import re_path
 
 from gymsite.core.routers import OptionalSlashRouter
 
@@ -16,6 +16,7 @@ router.register("classes/feeds", views.FeedViewSet, basename="class-feed-token")
 urlpatterns = [
     re_path(r"^classes/stats/?$", views.ClassStatsView.as_view(), name="class-stats"),
     re_path(r"^classes/policy/?$", views.ClassPolicyView.as_view(), name="class-policy"),
-    path("classes/feed/<str:token>.ics", views.CalendarFeedView.as_view(), name="class-feed"),
+    # The token is url-safe base64; anything else in that place is simply not a route.
+    re_path(r"^classes/feed/(?P<token>[A-Za-z0-9_-]{1,200})\.ics/?$", views.CalendarFeedView.as_view(), name="class-feed"),
     *router.urls,
 ]

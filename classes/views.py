@@ -3,6 +3,8 @@ roster, booking, check-in, cancelling), bookings, stats, and the calendar feeds.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,6 +61,7 @@ from .services.feeds import feed_lookup
 from .timing import week_bounds
 
 TAGS = ["classes"]
+DEFAULT_STATS_DAYS = 30
 GYM_PARAM = OpenApiParameter("gym", OpenApiTypes.INT, description="Gym id (admins).")
 CONFIRM_PARAM = OpenApiParameter(
     "confirm", OpenApiTypes.BOOL, description="Cancel future sessions that have bookings (their members are emailed)."
@@ -437,21 +440,23 @@ class ClassStatsView(APIView):
         tags=TAGS,
         summary="Class stats: fill rate per class type and per weekday × hour, late cancels, no-shows",
         parameters=[
-            OpenApiParameter("date_from", OpenApiTypes.DATE, required=True, description="First day (gym-local)."),
-            OpenApiParameter("date_to", OpenApiTypes.DATE, required=True, description="Last day (gym-local)."),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (gym-local; default: 30 days to date_to)."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (gym-local; default: today)."),
             GYM_PARAM,
         ],
         responses={200: ClassStatsSerializer},
     )
     def get(self, request):
+        gyms = request_gyms(request)  # ?gym= first: an unseen gym is a 404 whatever else
         form = ClassStatsQuerySerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
-        date_from, date_to = form.validated_data["date_from"], form.validated_data["date_to"]
+        date_to = form.validated_data.get("date_to") or local_today(gyms[0].tz if gyms else "UTC")
+        date_from = form.validated_data.get("date_from") or date_to - timedelta(days=DEFAULT_STATS_DAYS - 1)
         check_date_range(date_from, date_to, max_days=MAX_STATS_DAYS)
         body = {
             "date_from": date_from,
             "date_to": date_to,
-            "gyms": selectors.class_stats(gyms=request_gyms(request), date_from=date_from, date_to=date_to),
+            "gyms": selectors.class_stats(gyms=gyms, date_from=date_from, date_to=date_to),
         }
         return Response(ClassStatsSerializer(body).data)
 

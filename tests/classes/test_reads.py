@@ -120,4 +120,6 @@ def test_stats(gym, frozen, admin_client, trainer_client):
     assert slots == {(4, 7): 0.75, (4, 19): 0.0}
     assert block["totals"]["capacity"] == 6 and block["totals"]["late_cancels"] == 1
     assert trainer_client.get("/api/v1/classes/stats", {"date_from": "2026-05-14", "date_to": "2026-05-14"}).status_code == 403
-    assert admin_client.get("/api/v1/classes/stats").status_code == 400
+    r = admin_client.get("/api/v1/classes/stats")
+    assert r.status_code == 200 and (r.json()["date_from"], r.json()["date_to"]) == ("2026-04-14", "2026-05-13")
+    assert admin_client.get("/api/v1/classes/stats", {"date_from": "2026-05-14"}).json()["code"] == "invalid_range"
