@@ -14,13 +14,18 @@ from gymsite.accounts.models import Gym
 from .models import TAKING_A_PLACE, Booking, BookingStatus, ClassSession, SessionStatus
 
 
-def sessions_queryset() -> QuerySet[ClassSession]:
-    """Sessions with their class type, instructor and gym, and `taken` (booked or attended)
-    and `waitlisted` counted in the same query."""
-    return ClassSession.objects.select_related("class_type", "instructor", "gym").annotate(
+def with_places(queryset: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
+    """`taken` (booked or attended) and `waitlisted` counted in the same query as the
+    sessions (a page's count query leaves them out: Django drops unused annotations)."""
+    return queryset.annotate(
         taken=Count("bookings", filter=Q(bookings__status__in=TAKING_A_PLACE)),
         waitlisted=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
     )
+
+
+def sessions_queryset() -> QuerySet[ClassSession]:
+    """Sessions with their class type, instructor and gym, and their places counted."""
+    return with_places(ClassSession.objects.select_related("class_type", "instructor", "gym"))
 
 
 def bookings_queryset() -> QuerySet[Booking]:

@@ -233,7 +233,7 @@ class SessionViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = selectors.sessions_queryset()
+    queryset = ClassSession.objects.select_related("class_type", "instructor", "gym")
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     ordering_fields = ["starts_at"]
@@ -249,6 +249,11 @@ class SessionViewSet(
         "book": "classes.book",
         "check_in": "classes.check_in",
     }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # Reads show places left; the writes lock and re-read the session themselves.
+        return selectors.with_places(queryset) if self.action in ("list", "retrieve", "week", "roster") else queryset
 
     def _session(self, pk: int) -> ClassSession:
         return selectors.sessions_queryset().get(pk=pk)
