@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
 
 from gymsite.accounts.models import Gym
@@ -14,12 +14,26 @@ from gymsite.accounts.models import Gym
 from .models import TAKING_A_PLACE, Booking, BookingStatus, ClassSession, SessionStatus
 
 
+def _bookings_count(**filters) -> Coalesce:
+    counted = (
+        Booking.objects.filter(session_id=OuterRef("pk"), **filters)
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def with_places(queryset: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
     """`taken` (booked or attended) and `waitlisted` counted in the same query as the
-    sessions (a page's count query leaves them out: Django drops unused annotations)."""
+    sessions. Correlated subqueries, not a join with GROUP BY: PostgreSQL then counts only
+    the page's rows (a GROUP BY aggregates every matching session before the LIMIT; ten
+    times slower for a page of 500 of 1,400 in bench/classes.py). A page's count query
+    leaves them out (Django drops unused annotations)."""
     return queryset.annotate(
-        taken=Count("bookings", filter=Q(bookings__status__in=TAKING_A_PLACE)),
-        waitlisted=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
+        taken=_bookings_count(status__in=TAKING_A_PLACE),
+        waitlisted=_bookings_count(status=BookingStatus.WAITLISTED),
     )
 
 
