@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
@@ -49,13 +50,15 @@ colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Give a colour as #rrg
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A context of their own: Django's date formats translate the bare day names (its
+    # Spanish ones are lower-case), and ours must not replace them.
+    MONDAY = 0, pgettext_lazy("weekday", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday", "Sunday")
 
 
 class SessionStatus(models.TextChoices):

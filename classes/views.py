@@ -585,7 +585,6 @@ class CalendarFeedView(APIView):
         body = calendar.feed_ics(feed)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="classes.ics"'
-        response["Cache-Control"] = "private, max-age=300"
         return response
 
 

@@ -340,7 +340,11 @@ def schedule_rule_update(
     sessions the rule now asks for are generated."""
     check_editable(changes, RULE_EDITABLE_FIELDS)
     now = now or timezone.now()
-    rule = ScheduleRule.objects.select_for_update().select_related("gym", "class_type", "instructor").get(pk=rule.pk)
+    rule = (
+        ScheduleRule.objects.select_for_update(of=("self",))
+        .select_related("gym", "class_type", "instructor")
+        .get(pk=rule.pk)
+    )
     old_weekday = rule.weekday
     changed = apply_changes(rule, changes)
     if "start_time" in changed:
