@@ -11,14 +11,3 @@ NOW = datetime(2026, 5, 13, 18, 0, tzinfo=UTC)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def eager(settings):
-    """Celery tasks run in the caller (emails enqueued after the commit go out at once)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from gymsite.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
