@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gymsite.accounts.models import Gym, User
@@ -20,6 +21,19 @@ from .models import (
     FeedToken,
     ScheduleRule,
 )
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "07:00"}
+)
+class WallTimeField(serializers.TimeField):
+    """A wall-clock time in the gym's zone, "HH:MM" (no offset: the gym's zone gives it,
+    which is why it is not an RFC 3339 `time`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)
 
 
 def _instructor_field(**kwargs):
@@ -85,7 +99,7 @@ class ScheduleRuleSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     class_type = VisibleRelatedField(queryset=ClassType.objects.all())
     instructor = _instructor_field()
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text=_("0 = Monday … 6 = Sunday."))
-    start_time = serializers.TimeField(help_text=_("Wall-clock time in the gym's time zone (HH:MM)."))
+    start_time = WallTimeField(help_text=_("Wall-clock time in the gym's time zone (HH:MM)."))
     duration_minutes = serializers.IntegerField(
         min_value=1, max_value=MAX_DURATION_MINUTES, required=False, help_text=_("Default: the class type's.")
     )
@@ -119,7 +133,7 @@ class ScheduleRuleSerializer(BoundedDatesMixin, serializers.ModelSerializer):
 class ScheduleRuleUpdateSerializer(ScheduleRuleSerializer):
     class_type = VisibleRelatedField(queryset=ClassType.objects.all(), required=False)
     weekday = serializers.IntegerField(min_value=0, max_value=6, required=False)
-    start_time = serializers.TimeField(required=False)
+    start_time = WallTimeField(required=False)
     confirm = serializers.BooleanField(
         required=False,
         default=False,
@@ -152,6 +166,7 @@ class SessionSerializer(serializers.ModelSerializer):
     class_type = ClassTypeRefSerializer(read_only=True)
     instructor = InstructorRefSerializer(read_only=True, allow_null=True)
     duration_minutes = serializers.IntegerField(read_only=True)
+    local_start = WallTimeField(read_only=True)
     booked = serializers.IntegerField(source="taken", read_only=True, help_text=_("Places taken (booked or attended)."))
     places_left = serializers.SerializerMethodField(help_text=_("Never below zero, even after a capacity cut."))
     waitlist_length = serializers.IntegerField(source="waitlisted", read_only=True)

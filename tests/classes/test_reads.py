@@ -90,7 +90,7 @@ def test_an_instructors_week(gym, frozen, trainer, trainer_client, receptionist_
     make_rule(gym, weekday=5)  # Saturdays, no instructor
     r = trainer_client.get("/api/v1/classes/sessions/week")
     assert r.status_code == 200
-    assert [s["local_date"] for s in r.json()] == ["2026-05-15"]
+    assert [(s["local_date"], s["local_start"]) for s in r.json()] == [("2026-05-15", "07:00")]
     r = trainer_client.get("/api/v1/classes/sessions/week", {"date": "2026-05-25"})
     assert [s["local_date"] for s in r.json()] == ["2026-05-29"]
     r = receptionist_client.get("/api/v1/classes/sessions/week")
