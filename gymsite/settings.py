@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "attendance",
     "inventory",
     "devices",
+    "classes",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# --- Classes (defaults of a gym without its own booking policy) -----------------------
+CLASSES_WEEKS_AHEAD = env_int("CLASSES_WEEKS_AHEAD", 4)
+CLASSES_BOOKING_WINDOW_DAYS = env_int("CLASSES_BOOKING_WINDOW_DAYS", 7)
+CLASSES_CANCEL_CUTOFF_MINUTES = env_int("CLASSES_CANCEL_CUTOFF_MINUTES", 120)
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -362,6 +368,8 @@ SPECTACULAR_SETTINGS = {
         "RegisterRoleEnum": [("trainer", "Trainer"), ("receptionist", "Receptionist"), ("mechanic", "Mechanic")],
         "HealthStatusEnum": ["ok", "degraded"],
         "MemberStatusEnum": "members.models.MemberStatus.choices",
+        "ClassSessionStatusEnum": "classes.models.SessionStatus.choices",
+        "BookingStatusEnum": "classes.models.BookingStatus.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

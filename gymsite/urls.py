@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("attendance.urls")),
     path("", include("inventory.urls")),
     path("", include("devices.urls")),
+    path("", include("classes.urls")),
 ]
 
 urlpatterns = [

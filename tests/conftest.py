@@ -98,6 +98,18 @@ def client_for(user: User | None) -> APIClient:
 
 
 @pytest.fixture
+def eager(settings):
+    """Celery tasks run in the caller: a task enqueued after a commit (an email) runs at
+    once, in the test's thread."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from gymsite.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
 

@@ -87,6 +87,17 @@ ROLES_TABLE: dict[str, set[str]] = {
     # records biometric consent, since it enrolls fingerprints.
     "devices.manage": {ADMIN},
     "devices.consent": {ADMIN, TRAINER, RECEPTIONIST},
+    # classes, bookings: admin manages; trainer own sessions, roster, check-in (and their
+    # own calendar feed); receptionist books, cancels, checks in; mechanic nothing. The
+    # front desk reads the timetable.
+    "classes.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "classes.manage": {ADMIN},
+    "classes.manage_own": {ADMIN, TRAINER},
+    "classes.roster": {ADMIN, TRAINER, RECEPTIONIST},
+    "classes.book": {ADMIN, RECEPTIONIST},
+    "classes.check_in": {ADMIN, TRAINER, RECEPTIONIST},
+    "classes.stats": {ADMIN},
+    "classes.feeds": {ADMIN, TRAINER},
 }
 
 API_PREFIX = "api/v1/"

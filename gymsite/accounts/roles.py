@@ -70,6 +70,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # (and follows enrollments), since it enrolls fingerprints.
     "devices.manage": frozenset({A}),
     "devices.consent": FRONT_DESK,
+    # classes: admins manage class types, rules, sessions, the booking policy and the
+    # calendar feeds; trainers manage their own sessions (change, cancel), their roster and
+    # check-in, and their own calendar feed; receptionists book, cancel and check in.
+    # Trainers and receptionists read the timetable and bookings; mechanics nothing.
+    "classes.read": FRONT_DESK,
+    "classes.manage": frozenset({A}),
+    "classes.manage_own": frozenset({A, T}),
+    "classes.roster": FRONT_DESK,
+    "classes.book": frozenset({A, R}),
+    "classes.check_in": FRONT_DESK,
+    "classes.stats": frozenset({A}),
+    "classes.feeds": frozenset({A, T}),
 }
 
 

@@ -14,7 +14,7 @@ with the serializer and the admin, and an unknown key is one clear error
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +37,9 @@ def check_editable(changes: Mapping[str, Any], editable: Iterable[str]) -> None:
 
 
 def audit_value(value: Any) -> Any:
-    """A value as the audit log stores it (JSON): dates as ISO text, money as a string,
+    """A value as the audit log stores it (JSON): dates and times as ISO text, money as a string,
     rows as their id."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

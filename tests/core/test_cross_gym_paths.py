@@ -14,14 +14,16 @@ import pytest
 from gymsite.accounts.roles import Role
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.test_permissions import CASES, provide_kwargs
+from tests.test_permissions import CASES, is_public, provide_kwargs
 
 pytestmark = pytest.mark.django_db
 
 MISSING_ID = 987654
 # A value no row has, for the kwargs that are not ids (a day is no row: it stays).
 MISSING_TEXT = {"document_id": "DOC-NO-SUCH-ROW", "phone": "+520000000009"}
-WITH_KWARGS = [case for case in CASES if case.kwargs]
+# A public route's kwarg is a capability (a calendar feed's token), not a row of the
+# caller's gym: whoever holds it may read, so it is not swept here.
+WITH_KWARGS = [case for case in CASES if case.kwargs and not is_public(case)]
 ROLES = [Role.RECEPTIONIST, Role.TRAINER]
 
 

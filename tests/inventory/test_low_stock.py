@@ -24,16 +24,6 @@ def admins(admin_user):
     return ["admin@gym.com", "owner2@gym.com"]
 
 
-@pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from gymsite.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def test_crossing_sends_once_and_restock_rearms(admins, trainer, admin_client, water, eager, django_capture_on_commit_callbacks):
     # water: 20 in stock, threshold 5.
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
