@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "attendance",
     "inventory",
     "devices",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
