@@ -7,7 +7,6 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from gymsite.accounts.admin_audit import audit_reference, audit_value_labels
 from gymsite.accounts.admin_display import money
@@ -247,10 +246,10 @@ class RenewForm(forms.Form):
     """The renewal the front desk makes (POST /members/{id}/renew): a plan of the members'
     gym, how it was paid and, when not the plan's price, the amount."""
 
-    plan = forms.ModelChoiceField(label=_("plan"), queryset=Plan.objects.none())
-    method = forms.ChoiceField(label=_("method"), choices=PaymentMethod.choices)
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none())
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     amount = forms.DecimalField(
-        label=_("amount"), max_digits=12, decimal_places=2, min_value=0, required=False,
+        label=_("Amount"), max_digits=12, decimal_places=2, min_value=0, required=False,
         help_text=_("Leave empty to charge the plan's price."),
     )
 
@@ -293,9 +292,7 @@ def renew_with_plan(modeladmin, request, queryset):
         except DomainError as refusal:
             form.add_error(None, refusal.detail)
         else:
-            message = ngettext(
-                "%(count)d member renewed with %(plan)s.", "%(count)d members renewed with %(plan)s.", len(renewed)
-            ) % {"count": len(renewed), "plan": plan.name}
+            message = _("Members renewed with %(plan)s: %(count)d.") % {"count": len(renewed), "plan": plan.name}
             if len(renewed) == 1:
                 message += " " + _("Covered until %(date)s.") % {"date": short_date(renewed[0].member.expires_on)}
             modeladmin.message_user(request, message, messages.SUCCESS)

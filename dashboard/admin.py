@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from gymsite.accounts.admin_display import money
 from gymsite.accounts.admin_time import gym_time, row_clock, short_date
@@ -100,8 +99,8 @@ def _charts(board: Dashboard) -> dict:
     visits = charts.bar_chart(
         [
             charts.Bar(day_label(day), count,
-                       f"{formats.date_format(day, 'MONTH_DAY_FORMAT')}: "
-                       + ngettext("%(count)d check-in", "%(count)d check-ins", count) % {"count": count})
+                       f"{formats.date_format(day, 'MONTH_DAY_FORMAT')} · "
+                       + _("Check-ins: %(count)d") % {"count": count})
             for day, count in board.checkins_per_day
         ],
         label=_("Check-ins per day, last %(days)d days") % {"days": len(board.checkins_per_day)},
@@ -113,7 +112,7 @@ def _charts(board: Dashboard) -> dict:
         row_labels=weekdays,
         label=_("Check-ins by weekday and hour"),
         cell_title=lambda row, hour, value: _("%(weekday)s %(hour)02d:00") % {"weekday": weekdays[row], "hour": hour}
-        + ": " + ngettext("%(count)d check-in", "%(count)d check-ins", value) % {"count": value},
+        + " · " + _("Check-ins: %(count)d") % {"count": value},
     )
     return {"revenue": revenue, "visits": visits, "heatmap": heat}
 

@@ -10,7 +10,7 @@ from gymsite.accounts.gymtime import gym_todays, per_gym_today_q
 from gymsite.accounts.models import Gym
 from gymsite.core.timefmt import format_visit_time
 
-from .models import Member, MemberStatus
+from .models import EDITABLE_FIELDS, Member, MemberStatus
 
 SEARCH_FIELDS = ("first_name", "last_name", "phone", "document_id", "email")
 
@@ -87,14 +87,7 @@ def member_last_visit_display(member: Member) -> str:
 # export and the admin's "export the selected members".
 MEMBER_EXPORT_COLUMNS = [
     "id",
-    "gym",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "document_id",
-    "gender",
-    "birth_date",
+    *EDITABLE_FIELDS[: EDITABLE_FIELDS.index("photo")],  # gym, names, contact, gender, birth date
     "status",
     "current_plan",
     "membership_since",

@@ -94,7 +94,7 @@ def test_export_the_selected_members(owner, gym, admin_user):
 
 
 def test_the_actions_read_in_spanish(owner, gym):
-    MemberFactory(gym=gym)
+    MemberFactory(gym=gym, current_plan_id=1, current_plan_name="Mensual")
     html = owner.get(LIST, **ES).content.decode()
     assert "Exportar a CSV los miembros seleccionados" in html and "Renovar con un plan" in html
     assert "Por plan" in html
