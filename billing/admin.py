@@ -4,7 +4,7 @@ from django.contrib.admin import helpers
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -253,9 +253,13 @@ class RenewForm(forms.Form):
         help_text=_("Leave empty to charge the plan's price."),
     )
 
-    def __init__(self, *args, gym, **kwargs):
+    def __init__(self, *args, gym, current_plan_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.filter(gym=gym, is_active=True).order_by("name", "id")
+        plans = self.fields["plan"]
+        plans.queryset = Plan.objects.filter(gym=gym, is_active=True).order_by("name", "id")
+        # "Mensual — $500.00 MXN": the price the renewal charges unless an amount is given.
+        plans.label_from_instance = lambda plan: f"{plan.name} — {strip_tags(money(plan.price, gym.currency))}"
+        plans.initial = current_plan_id
 
 
 def _back(request):
@@ -277,7 +281,12 @@ def renew_with_plan(modeladmin, request, queryset):
         modeladmin.message_user(request, _("Choose members of one gym to renew them together."), messages.ERROR)
         return _back(request)
     gym = members[0].gym
-    form = RenewForm(request.POST if "apply" in request.POST else None, gym=gym)
+    current_plans = {member.current_plan_id for member in members}
+    form = RenewForm(
+        request.POST if "apply" in request.POST else None,
+        gym=gym,
+        current_plan_id=next(iter(current_plans)) if len(current_plans) == 1 else None,
+    )
     if form.is_valid():
         actor = Actor.from_request(request)
         plan, amount = form.cleaned_data["plan"], form.cleaned_data["amount"]
@@ -292,9 +301,13 @@ def renew_with_plan(modeladmin, request, queryset):
         except DomainError as refusal:
             form.add_error(None, refusal.detail)
         else:
-            message = _("Members renewed with %(plan)s: %(count)d.") % {"count": len(renewed), "plan": plan.name}
             if len(renewed) == 1:
-                message += " " + _("Covered until %(date)s.") % {"date": short_date(renewed[0].member.expires_on)}
+                message = _("%(name)s renewed with %(plan)s: covered until %(date)s.") % {
+                    "name": renewed[0].member.full_name, "plan": plan.name,
+                    "date": short_date(renewed[0].member.expires_on),
+                }
+            else:
+                message = _("Members renewed with %(plan)s: %(count)d.") % {"count": len(renewed), "plan": plan.name}
             modeladmin.message_user(request, message, messages.SUCCESS)
             return _back(request)
     context = {
@@ -305,7 +318,7 @@ def renew_with_plan(modeladmin, request, queryset):
         "gym": gym,
         "members": members,
         "currency": gym.currency,
-        "plans": [(plan, money(plan.price, gym.currency)) for plan in form.fields["plan"].queryset],
+        "has_plans": form.fields["plan"].queryset.exists(),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "next": request.POST.get("next", ""),
         "media": modeladmin.media,

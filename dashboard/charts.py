@@ -7,6 +7,7 @@ Each chart is an `<svg role="img">` with an `aria-label` and a `<title>` per bar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,8 +15,8 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH = 640
-HEIGHT = 180
+WIDTH = 1000
+HEIGHT = 190
 PAD_LEFT = 48
 PAD_RIGHT = 8
 PAD_TOP = 12
@@ -58,9 +59,19 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
 
 
+def _steps(top: float) -> int:
+    """Grid lines that fall on round values: 0-2000 by 500, 0-1000 by 200, 0-3 by 1."""
+    if top < 5 and top == int(top):
+        return int(top)
+    leading = top / 10 ** math.floor(math.log10(top))
+    return 4 if leading in (2, 4) else 5
+
+
 def bar_chart(bars: Sequence[Bar], *, label: str, css: str = "chart-bars") -> SafeString:
-    """A vertical bar per item, a y axis from 0 to a round top with three grid lines."""
+    """A vertical bar per item, a y axis from 0 to a round top with a grid line at each
+    round step."""
     top = _nice_ceiling(float(max((bar.value for bar in bars), default=0)))
+    steps = _steps(top)
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(len(bars), 1)
@@ -71,9 +82,9 @@ def bar_chart(bars: Sequence[Bar], *, label: str, css: str = "chart-bars") -> Sa
             css, label, WIDTH, HEIGHT,
         )
     ]
-    for step in range(4):
-        value = top * step / 3
-        y = PAD_TOP + plot_h - plot_h * step / 3
+    for step in range(steps + 1):
+        value = top * step / steps
+        y = PAD_TOP + plot_h - plot_h * step / steps
         parts.append(format_html(
             '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
             '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',

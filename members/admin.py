@@ -297,7 +297,7 @@ class MemberAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     def last_visit_display(self, member: Member):
         return self.gym_time(member, "last_visit_at", format_name="DATETIME_FORMAT")
 
-    @admin.display(description=_("photo"))
+    @admin.display(description=_("current photo"))
     def photo_display(self, member: Member):
         """The photo itself: an upload through the admin (member photos are not public
         files), else the photo URL given."""

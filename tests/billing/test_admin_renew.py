@@ -51,7 +51,11 @@ def test_the_action_asks_for_the_plan_then_renews_each_member(owner, gym, plans,
     page = action(owner, [ana.pk, beto.pk], index="0")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Renew these 2 members of Main Gym" in html and "Trimestral" in html and "Elsewhere" not in html
+    assert "Renew these 2 members of Main Gym" in html and "Elsewhere" not in html
+    # Each plan with the price it charges; the members' plan chosen when they share one.
+    assert f'<option value="{quarterly.pk}">Trimestral — $1,350.00 MXN</option>' in html
+    single = action(owner, [ana.pk], index="0").content.decode()
+    assert f'<option value="{monthly.pk}" selected>Mensual' in single
     assert Membership.objects.count() == 1  # nothing yet
 
     done = action(owner, [ana.pk, beto.pk], apply="1", plan=str(quarterly.pk), method="card", amount="")
@@ -74,7 +78,7 @@ def test_the_member_page_has_a_renew_button_that_comes_back_to_it(owner, gym, pl
     done = action(owner, [ana.pk], apply="1", plan=str(monthly.pk), method="cash", amount="450.00", next=page_url)
     assert done.status_code == 302 and done["Location"] == page_url
     assert Payment.objects.get().amount == Decimal("450.00")
-    assert "Members renewed with Mensual: 1. Covered until 12/30/2026." in owner.get(page_url).content.decode()
+    assert "Ana Test renewed with Mensual: covered until 12/30/2026." in owner.get(page_url).content.decode()
     # An offsite "next" is never followed.
     evil = action(owner, [ana.pk], apply="1", plan=str(monthly.pk), method="cash", next="https://evil.example/")
     assert evil["Location"] == LIST

@@ -17,7 +17,7 @@ def test_bars_scale_to_the_axis_and_carry_their_titles():
                         label="Revenue"))
     assert svg.startswith('<svg class="chart chart-bars" role="img" aria-label="Revenue"') and svg.endswith("</svg>")
     heights = [float(h) for h in __import__("re").findall(r'class="bar"[^>]* height="([\d.]+)"', svg)]
-    assert heights[1] == 142.0 and heights[0] == 71.0 and heights[2] == 0.0  # the plot is 142 px high
+    assert heights[1] == 152.0 and heights[0] == 76.0 and heights[2] == 0.0  # the plot is 152 px high
     assert "<title>Mar 2: 100</title>" in svg and ">100</text>" in svg  # the axis top
 
 
