@@ -87,3 +87,15 @@ def test_the_gyms_own_midnight_decides_today(gym):
     board = dashboard_figures(gym=gym, now=utc(2026, 4, 1, 7))  # Apr 1, 01:00 there
     assert board.month_start == date(2026, 4, 1) and board.this_month.total == 0
     assert board.last_month.total == Decimal("850.00")
+
+
+def test_connected_terminals_are_counted_across_processes(gym, other_gym):
+    """Each daphne process keeps its sockets in a cache slot (devices.consumers.presence)."""
+    from django.core.cache import cache
+
+    from devices.consumers.presence import KEY
+
+    cache.set(KEY.format(slot=0), {"owner": "a", "connections": [["terminal", gym.pk], ["desk", 7]]}, 60)
+    cache.set(KEY.format(slot=3), {"owner": "b", "connections": [["terminal", gym.pk], ["terminal", other_gym.pk]]}, 60)
+    assert dashboard_figures(gym=gym, now=NOW).terminals_connected == 2
+    assert dashboard_figures(gym=other_gym, now=NOW).terminals_connected == 1
