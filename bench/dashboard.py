@@ -40,6 +40,7 @@ from bench.checkin import (
     _read_response,
     machine,
     recreate_database,
+    server_env,
     table,
     with_database,
 )
@@ -224,16 +225,7 @@ def main(argv=None) -> int:
     bench_url = with_database(base_url, BENCH_DB)
     started_on = machine()
     recreate_database(base_url, BENCH_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "SECRET_KEY": "bench-dashboard-" + "x" * 40,
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "gymsite.settings",
-    }
-    env.pop("GYMSITE_TESTING", None)
+    env = server_env(bench_url, "dashboard")
     loaded = time.perf_counter()
     ctx = prepare(env, members=args.members, payments=args.payments, visits=args.visits)
     loaded = time.perf_counter() - loaded
