@@ -42,6 +42,7 @@ class BackupStep(models.TextChoices):
     MEDIA = "media", _("Copying media files")
     COMPRESSING = "compressing", _("Compressing files")
     VERIFYING = "verifying", _("Verifying")
+    RESTORING = "restoring", _("Restoring")
     DONE = "done", _("Finished")
     FAILED = "failed", _("Failed")
 
@@ -68,10 +69,13 @@ class Backup(models.Model):
     chain = models.ForeignKey(
         "self", verbose_name=_("chain"), null=True, blank=True, on_delete=models.PROTECT, related_name="chain_members"
     )
+    # No database constraint: a restore replaces the users table, and the catalog (which
+    # a restore keeps) must not stop it; the name stays readable whatever happens.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_constraint=False,
     )
+    requested_by_name = models.CharField(_("requested by"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -109,7 +113,10 @@ class Backup(models.Model):
             models.CheckConstraint(condition=Q(in_progress__isnull=True) | Q(in_progress=True), name="backup_in_progress_true_or_null"),
             models.CheckConstraint(condition=Q(progress_percentage__lte=100), name="backup_progress_at_most_100"),
             models.CheckConstraint(
-                condition=Q(type="full", parent__isnull=True) | (~Q(type="full") & Q(parent__isnull=False)) | Q(status__in=["queued", "failed"]),
+                # What a finished backup builds on is settled: a full on nothing, the others on a parent.
+                condition=Q(type="full", parent__isnull=True)
+                | (~Q(type="full") & Q(parent__isnull=False))
+                | ~Q(status="succeeded"),
                 name="backup_parent_matches_type",
             ),
         ]
@@ -138,6 +145,7 @@ class Change(models.Model):
 
 
 class RestoreStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
@@ -149,19 +157,26 @@ class Restore(models.Model):
     safety_backup = models.ForeignKey(
         Backup, verbose_name=_("safety backup"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("status"), max_length=10, choices=RestoreStatus.choices, default=RestoreStatus.RUNNING)
+    status = models.CharField(_("status"), max_length=10, choices=RestoreStatus.choices, default=RestoreStatus.QUEUED)
+    # One restore at a time (True while queued or running, NULL after), as for backups.
+    in_progress = models.BooleanField(null=True, default=True, editable=False)
+    # No database constraint: a restore replaces the users table, and the catalog (which
+    # a restore keeps) must not stop it; the name stays readable whatever happens.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_constraint=False,
     )
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    requested_by_name = models.CharField(_("requested by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-created_at"]
         verbose_name = _("restore")
         verbose_name_plural = _("restores")
+        constraints = [models.UniqueConstraint(fields=["in_progress"], name="restore_one_at_a_time")]
 
     def __str__(self) -> str:
         return f"{self.backup} ({self.get_status_display()})"

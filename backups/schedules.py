@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
 BACKUP_TASK = "backups.tasks.run_scheduled_backup"
 VERIFY_TASK = "backups.tasks.verify_backups"
@@ -43,19 +43,27 @@ DEFAULTS = (
 
 def schedules_ensure(*, using: str = "default") -> int:
     """Create the default schedules that do not exist yet (by name); returns how many."""
-    created = 0
+    missing = []
     with transaction.atomic(using=using):
+        existing = set(PeriodicTask.objects.using(using).values_list("name", flat=True))
         for default in DEFAULTS:
-            if PeriodicTask.objects.using(using).filter(name=default.name).exists():
+            if default.name in existing:
                 continue
             values = {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}
             values.update(default.crontab)
-            crontab, _created = CrontabSchedule.objects.using(using).get_or_create(**values, timezone="UTC")
-            PeriodicTask.objects.using(using).create(
-                name=default.name, task=default.task, crontab=crontab, kwargs=json.dumps(default.kwargs)
+            crontab = CrontabSchedule.objects.using(using).filter(**values, timezone="UTC").first()
+            if crontab is None:
+                crontab = CrontabSchedule(**values, timezone="UTC")
+                crontab.save(using=using)
+            missing.append(
+                PeriodicTask(name=default.name, task=default.task, crontab=crontab, kwargs=json.dumps(default.kwargs))
             )
-            created += 1
-    return created
+        if missing:
+            # bulk_create: PeriodicTask.save() checks uniqueness on the default database
+            # whatever `using` is; then tell Beat its schedule changed, as save() would.
+            PeriodicTask.objects.using(using).bulk_create(missing)
+            PeriodicTasks.objects.using(using).update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    return len(missing)
 
 
 def backup_tasks():

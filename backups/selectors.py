@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from . import schedules
-from .models import IN_PROGRESS, Backup, BackupStatus, BackupType
+from .models import IN_PROGRESS, Backup, BackupStatus
 
 
 def backup_running() -> Backup | None:
@@ -82,6 +82,21 @@ def system_status(*, now: datetime | None = None) -> str:
     return "OK"
 
 
+def backups_stale(*, now: datetime | None = None) -> bool:
+    """The newest good backup is older than the schedule allows (or there is none while
+    backups are scheduled)."""
+    now = now or timezone.now()
+    allowed = schedules.allowed_age(now)
+    if allowed is None:
+        return False
+    good = last_good()
+    if good is None:
+        # Not stale before the first scheduled run could have happened.
+        first = schedules.backup_tasks().order_by("date_changed").values_list("date_changed", flat=True).first()
+        return first is not None and now - first > allowed
+    return now - good.finished_at > allowed
+
+
 def backup_overview() -> dict[str, Any]:
     """What a dashboard shows of the backups (a contract with the owner's dashboard):
     {"system_status": "OK"|"WARNING"|"ERROR", "last_backup": {id, type, status,
@@ -109,6 +124,3 @@ def recent_history(limit: int = 10):
     return Backup.objects.select_related("requested_by").order_by("-created_at")[:limit]
 
 
-def latest_full(*, before: Backup | None = None) -> Backup | None:
-    qs = Backup.objects.filter(type=BackupType.FULL, status=BackupStatus.SUCCEEDED)
-    return qs.order_by("-finished_at").first()
