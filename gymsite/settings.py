@@ -360,6 +360,7 @@ SPECTACULAR_SETTINGS = {
         "RegisterRoleEnum": [("trainer", "Trainer"), ("receptionist", "Receptionist"), ("mechanic", "Mechanic")],
         "HealthStatusEnum": ["ok", "degraded"],
         "MemberStatusEnum": "members.models.MemberStatus.choices",
+        "BackupTypeEnum": "backups.models.BackupType.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

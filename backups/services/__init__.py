@@ -3,7 +3,7 @@ restore (restore.py), retention and housekeeping (retention.py)."""
 
 from .errors import BackupBusy, BrokerUnavailable, RestoreRefused, SmtpFailed
 from .request import backup_request, backup_trigger
-from .restore import backup_restore, restore_request
+from .restore import backup_restore, restore_enqueue, restore_request
 from .retention import backups_reap_dead_runs, retention_apply
 from .run import backup_run, backup_run_now
 from .verify import backup_verify, backups_verify_all
@@ -21,6 +21,7 @@ __all__ = [
     "backup_verify",
     "backups_reap_dead_runs",
     "backups_verify_all",
+    "restore_enqueue",
     "restore_request",
     "retention_apply",
 ]

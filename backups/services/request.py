@@ -48,34 +48,58 @@ def backup_request(*, actor: Actor, type: str = BackupType.FULL, trigger: str = 
     return backup
 
 
+def publish(task, args: list) -> None:
+    """Send `task` to the broker named by the settings now, once, no retries: with the
+    broker down the admin hears it at once (503), not after a minute of retrying."""
+    from django.conf import settings
+
+    if task.app.conf.task_always_eager:
+        task.apply_async(args=args)
+        return
+    with task.app.connection_for_write(
+        settings.CELERY_BROKER_URL,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        connect_timeout=3,
+    ) as connection:
+        task.apply_async(args=args, connection=connection, retry=False)
+
+
 def _enqueue(backup: Backup) -> None:
     from ..tasks import run_backup
 
-    # No retries here: with the broker down the admin hears it now (503), not in a minute.
-    run_backup.apply_async(args=[str(backup.pk)], retry=False)
+    publish(run_backup, [str(backup.pk)])
+
+
+def enqueue_after_commit(*, send, undo) -> None:
+    """Run `send` (publish a task) once the caller's transaction commits; if the broker
+    refuses it, run `undo` (remove the row no worker will ever see) and raise 503
+    broker_unavailable. Called outside any transaction, `send` runs at once."""
+    failure: list[Exception] = []
+
+    def attempt():
+        try:
+            send()
+        except Exception as exc:  # kombu's OperationalError, a refused connection, a timeout
+            failure.append(exc)
+
+    with transaction.atomic():
+        transaction.on_commit(attempt)
+    if failure:
+        log.warning("task not enqueued: %s", failure[0])
+        undo(str(failure[0])[:500])
+        raise BrokerUnavailable()
 
 
 def backup_trigger(*, actor: Actor, type: str = BackupType.FULL) -> Backup:
     """Request a manual backup and enqueue its task once the row is committed. With the
     broker unreachable: 503 broker_unavailable, and the row is gone (nothing queued that
     no worker will ever run, and the slot is free for the next try)."""
-    failure: list[Exception] = []
+    backup = backup_request(actor=actor, type=type, trigger=BackupTrigger.MANUAL)
 
-    def enqueue():
-        try:
-            _enqueue(backup)
-        except Exception as exc:  # kombu's OperationalError, a refused connection, a timeout
-            failure.append(exc)
-
-    with transaction.atomic():
-        backup = backup_request(actor=actor, type=type, trigger=BackupTrigger.MANUAL)
-        transaction.on_commit(enqueue)
-    if failure:
-        log.warning("backup %s not enqueued: %s", backup.pk, failure[0])
+    def undo(error: str) -> None:
         with transaction.atomic():
             Backup.objects.filter(pk=backup.pk, status=BackupStatus.QUEUED).delete()
-            audit_record(
-                actor=actor, action="backup.enqueue_failed", data={"backup": str(backup.pk), "error": str(failure[0])[:500]}
-            )
-        raise BrokerUnavailable()
+            audit_record(actor=actor, action="backup.enqueue_failed", data={"backup": str(backup.pk), "error": error})
+
+    enqueue_after_commit(send=lambda: _enqueue(backup), undo=undo)
     return backup

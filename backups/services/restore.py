@@ -111,6 +111,18 @@ def restore_request(*, actor: Actor, backup: Backup, confirm: str) -> Restore:
     return restore
 
 
+def restore_enqueue(*, restore: Restore) -> None:
+    """Hand the queued restore to the worker; 503 broker_unavailable (and no row left
+    queued) when the broker is down."""
+    from ..tasks import run_restore
+    from .request import enqueue_after_commit, publish
+
+    def undo(error: str) -> None:
+        Restore.objects.filter(pk=restore.pk, status=RestoreStatus.QUEUED).delete()
+
+    enqueue_after_commit(send=lambda: publish(run_restore, [str(restore.pk)]), undo=undo)
+
+
 def _media_name(name: str) -> str | None:
     relative = PurePosixPath(name[len("media/") :])
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
