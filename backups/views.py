@@ -3,6 +3,7 @@ history, download, test email, restore and verify. Thin: the services decide."""
 
 from __future__ import annotations
 
+import re
 from smtplib import SMTPException
 
 from django.http import FileResponse
@@ -33,6 +34,7 @@ from .serializers import (
 from .services.common import backup_path
 
 PERMISSION = "backups.manage"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 RECENT = 10
 
 
@@ -173,7 +175,9 @@ class BackupDownloadView(APIView):
         responses={(200, "application/octet-stream"): bytes},
     )
     def get(self, request, filename: str):
-        backup = Backup.objects.filter(file_name=filename, status=BackupStatus.SUCCEEDED).first()
+        # Only names the catalog could hold are looked up (no NUL, no separators).
+        valid = SAFE_NAME.fullmatch(filename) is not None
+        backup = Backup.objects.filter(file_name=filename, status=BackupStatus.SUCCEEDED).first() if valid else None
         path = backup_path(backup) if backup is not None else None
         if path is None or not path.is_file():
             raise NotFound(_("No backup file of that name."), "not_found")

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import IN_PROGRESS, Backup, BackupStatus, BackupStep, BackupType, Change, Restore
@@ -54,18 +55,21 @@ def retention_apply(*, keep_fulls: int | None = None) -> list[str]:
     if keep_fulls < 1:
         return []
     kept = _kept_ids(keep_fulls)
-    oldest_kept_full = (
-        Backup.objects.filter(type=BackupType.FULL, status=BackupStatus.SUCCEEDED, pk__in=kept)
-        .order_by("finished_at")
-        .first()
+    by_count = list(
+        Backup.objects.filter(type=BackupType.FULL, status=BackupStatus.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("created_at", flat=True)[:keep_fulls]
     )
-    if oldest_kept_full is None:
-        return []
+    if len(by_count) < keep_fulls:
+        return []  # fewer fulls than retention keeps: nothing is old enough to go
+    oldest_kept = by_count[-1]
+    # Succeeded backups not kept belong to chains of fulls that aged out; failed runs
+    # (no file) go once they are older than the oldest kept full.
     doomed = list(
         Backup.objects.select_for_update()
         .exclude(pk__in=kept)
-        .filter(created_at__lt=oldest_kept_full.created_at)
         .exclude(status__in=IN_PROGRESS)
+        .filter(Q(status=BackupStatus.SUCCEEDED) | Q(created_at__lt=oldest_kept))
     )
     # Children first: a parent is PROTECTed while a child row points at it.
     by_id = {b.pk: b for b in doomed}
