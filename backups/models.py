@@ -51,7 +51,7 @@ IN_PROGRESS = (BackupStatus.QUEUED, BackupStatus.RUNNING)
 
 
 class Backup(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(_("type"), max_length=12, choices=BackupType.choices)
     # What was asked for: a run becomes a full when there is no usable full (`type_reason`).
     requested_type = models.CharField(_("requested type"), max_length=12, choices=BackupType.choices)
@@ -152,7 +152,7 @@ class RestoreStatus(models.TextChoices):
 
 
 class Restore(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
     backup = models.ForeignKey(Backup, verbose_name=_("backup"), on_delete=models.PROTECT, related_name="restores")
     safety_backup = models.ForeignKey(
         Backup, verbose_name=_("safety backup"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

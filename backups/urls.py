@@ -1,6 +1,6 @@
 """Routes of the backups (seed 000), under /api/v1/backups/."""
 
-from django.urls import path
+from django.urls import re_path
 
 from gymsite.core.routers import OptionalSlashRouter
 
@@ -10,7 +10,8 @@ router = OptionalSlashRouter()
 router.register("backups", views.BackupViewSet, basename="backup")
 
 urlpatterns = [
-    # `str` matches no "/": "../x", "a/b" and their encoded forms never reach the view.
-    path("backups/download/<str:filename>", views.BackupDownloadView.as_view(), name="backup-download"),
+    # The name matches no "/": "../x", "a/b" and their encoded forms never reach the view
+    # (with or without a trailing slash, as every route here).
+    re_path(r"^backups/download/(?P<filename>[^/]+)/?$", views.BackupDownloadView.as_view(), name="backup-download"),
     *router.urls,
 ]
