@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "inventory",
     "devices",
     "dashboard",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,22 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# --- Backups (backups/) ---------------------------------------------------------------
+# Backup files live here, outside MEDIA_ROOT (never served as media).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or VAR_DIR / "backups")
+# 32 bytes in urlsafe base64: when set, every backup file is encrypted with AES-256-GCM.
+# Keep a copy of it away from the backups: without it they cannot be restored.
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+# Retention: the last N full backups are kept, each with the backups that build on it.
+BACKUP_RETENTION_FULLS = env_int("BACKUP_RETENTION_FULLS", 7)
+# Email the admins after every successful backup too (failures always go out).
+BACKUP_NOTIFY_SUCCESS = env_bool("BACKUP_NOTIFY_SUCCESS", False)
+# Backups are stale (a warning, an email) when the newest good one is older than the
+# shortest backup schedule's period plus this.
+BACKUP_STALE_GRACE_MINUTES = env_int("BACKUP_STALE_GRACE_MINUTES", 60)
+# A running backup that shows no sign of life for this long died with its worker: failed.
+BACKUP_RUN_TIMEOUT_MINUTES = env_int("BACKUP_RUN_TIMEOUT_MINUTES", 30)
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -344,6 +361,7 @@ SPECTACULAR_SETTINGS = {
         "RegisterRoleEnum": [("trainer", "Trainer"), ("receptionist", "Receptionist"), ("mechanic", "Mechanic")],
         "HealthStatusEnum": ["ok", "degraded"],
         "MemberStatusEnum": "members.models.MemberStatus.choices",
+        "BackupTypeEnum": "backups.models.BackupType.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -87,6 +87,7 @@ ROLES_TABLE: dict[str, set[str]] = {
     # records biometric consent, since it enrolls fingerprints.
     "devices.manage": {ADMIN},
     "devices.consent": {ADMIN, TRAINER, RECEPTIONIST},
+    "backups.manage": {ADMIN},
 }
 
 API_PREFIX = "api/v1/"

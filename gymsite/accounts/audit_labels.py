@@ -63,6 +63,13 @@ ACTION_LABELS = {
     "fingerprint.deleted": pgettext_lazy("audit action", "Fingerprints deleted"),
     "fingerprint.keys_rotated": pgettext_lazy("audit action", "Fingerprint keys rotated"),
     "fingerprint.templates_downloaded": pgettext_lazy("audit action", "Fingerprints downloaded by a terminal"),
+    "backup.requested": pgettext_lazy("audit action", "Backup requested"),
+    "backup.enqueue_failed": pgettext_lazy("audit action", "Backup not started (task queue down)"),
+    "backup.downloaded": pgettext_lazy("audit action", "Backup downloaded"),
+    "backup.verified": pgettext_lazy("audit action", "Backup verified"),
+    "backup.restore_requested": pgettext_lazy("audit action", "Restore requested"),
+    "backup.restored": pgettext_lazy("audit action", "Backup restored"),
+    "backup.restore_failed": pgettext_lazy("audit action", "Restore failed"),
 }
 
 

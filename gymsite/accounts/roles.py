@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # (and follows enrollments), since it enrolls fingerprints.
     "devices.manage": frozenset({A}),
     "devices.consent": FRONT_DESK,
+    # backups: the admin only (take, restore, download, verify, test the email).
+    "backups.manage": frozenset({A}),
 }
 
 
