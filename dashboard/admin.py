@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from backups.models import BackupStatus, BackupType
 from gymsite.accounts.admin_display import money
 from gymsite.accounts.admin_time import gym_time, row_clock, short_date
 from gymsite.accounts.models import Gym
@@ -132,6 +134,44 @@ def _members(board: Dashboard) -> list[dict]:
     return rows
 
 
+BACKUP_STATUS = {
+    "OK": ("ok", gettext_lazy("Backups are fine")),
+    "WARNING": ("warning", gettext_lazy("Backups need attention")),
+    "ERROR": ("error", gettext_lazy("Backups are failing")),
+}
+
+
+def _backup(board: Dashboard, gym: Gym) -> dict:
+    """The backups panel: the system's last backup and verification (backups.selectors),
+    times at this gym's clock, each linked to the backups admin."""
+    overview = board.backup
+    css, label = BACKUP_STATUS.get(overview["system_status"], ("warning", overview["system_status"]))
+    last = overview["last_backup"]
+    verification = overview["last_verification"]
+    return {
+        "css": css,
+        "label": label,
+        "is_running": overview["is_running"],
+        "next": gym_time(overview["next_scheduled"], gym) if overview["next_scheduled"] else None,
+        "last": last and {
+            "url": _url("backups_backup_change", last["id"]),
+            "type": BackupType(last["type"]).label if last["type"] in BackupType.values else last["type"],
+            "status": last["status"],
+            "status_label": BackupStatus(last["status"]).label if last["status"] in BackupStatus.values else last["status"],
+            "finished_at": gym_time(last["finished_at"], gym),
+            "size": last["size"],
+            "file_name": last["file_name"],
+        },
+        "verification": verification and {
+            "url": _url("backups_backup_change", verification["backup_id"]),
+            "at": gym_time(verification["at"], gym),
+            "ok": verification["ok"],
+            "error": verification["error"],
+        },
+        "url": _url("backups_backup_changelist"),
+    }
+
+
 def dashboard_html(request: HttpRequest, board: Dashboard, gyms: list[Gym]) -> str:
     gym = board.gym
     with row_clock(gym.tz):  # every time on the dashboard at the gym's clock
@@ -189,6 +229,7 @@ def dashboard_html(request: HttpRequest, board: Dashboard, gyms: list[Gym]) -> s
             ],
             "devices_url": _url("devices_device_changelist", gym__id__exact=gym.pk),
             "charts": _charts(board),
+            "backup": _backup(board, gym),
             "zone": gym.time_zone,
         }
         return render_to_string("dashboard/index.html", context, request=request)

@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from attendance.selectors import attendance_stats, occupancy
+from backups.selectors import backup_overview
 from billing.models import Membership, Payment
 from devices.consumers import presence
 from devices.models import Device
@@ -94,7 +95,7 @@ class Dashboard:
     low_stock_count: int
     devices: list[Device]
     terminals_connected: int
-    extra: dict = field(default_factory=dict)
+    backup: dict  # backups.selectors.backup_overview(): the whole system's, not one gym's
 
 
 def _members(gym: Gym, today: date, month_begins: datetime) -> dict[str, int]:
@@ -214,6 +215,7 @@ def dashboard_figures(*, gym: Gym, now: datetime | None = None) -> Dashboard:
         low_stock_count=len(products),
         devices=devices,
         terminals_connected=presence.terminals_connected(gym.pk),
+        backup=backup_overview(),
     )
 
 

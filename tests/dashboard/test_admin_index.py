@@ -2,11 +2,13 @@
 gym chosen by an admin, in English and Spanish, with a bounded number of queries."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import RequestFactory
 
+from backups.models import Backup
 from dashboard.admin import dashboard_gym
 from tests.admin_pages import ES, signed_in
 
@@ -87,7 +89,8 @@ def test_spanish(owner, gym, at_now):
     html = owner.get("/admin/", **ES).content.decode()
     for text in ["Miembros", "nuevos en marzo de 2026", "renovaciones en marzo de 2026", "Ingresos en marzo de 2026",
                  "Vencen en los próximos 7 días: 2", "Asistencias de hoy", "dentro ahora",
-                 "Stock bajo", "Conectadas ahora: 0", "Ingresos por día", "Efectivo", "Domingo, 15 de marzo de 2026"]:
+                 "Stock bajo", "Conectadas ahora: 0", "Ingresos por día", "Efectivo", "Domingo, 15 de marzo de 2026",
+                 "Copias de seguridad", "Las copias de seguridad requieren atención"]:
         assert text in html, text
     for english in ["Revenue", "Check-ins", "Low stock", "inside now", "Expiring", "Sunday"]:
         assert english not in html, english
@@ -113,10 +116,43 @@ def test_staff_of_a_gym_see_their_own(gym, other_gym, trainer):
 def test_the_index_page_costs_a_bounded_number_of_queries(owner, gym, at_now, django_assert_max_num_queries):
     build_month(gym)
     owner.get("/admin/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         owner.get("/admin/")
 
 
 def test_no_gym_yet_shows_the_plain_index(owner):
     html = owner.get("/admin/").content.decode()
     assert 'id="dashboard"' not in html and "Site administration" in html
+
+
+def backup(**fields) -> Backup:
+    values = {"type": "full", "requested_type": "full", "status": "succeeded", "in_progress": None,
+              "trigger": "scheduled", "started_at": NOW - timedelta(minutes=6), "finished_at": NOW - timedelta(minutes=5)}
+    return Backup.objects.create(**{**values, **fields})
+
+
+def test_the_backup_panel(owner, gym, at_now):
+    panel = section(owner.get("/admin/").content.decode(), "dashboard-backup")
+    assert "Backups need attention" in panel and panel.count("None yet.") == 2
+    assert 'href="/admin/backups/backup/"' in panel
+
+    good = backup(size=2_500_000, file_name="full-1.tar.zst", verified_at=NOW - timedelta(minutes=1), verified_ok=True)
+    panel = section(owner.get("/admin/").content.decode(), "dashboard-backup")
+    assert '<span class="backup-status backup-status-ok">Backups are fine</span>' in panel
+    assert f'href="/admin/backups/backup/{good.pk}/change/"' in panel
+    assert "Full" in panel and "Succeeded" in panel and "2.4\xa0MB" in panel and "restorable" in panel
+    assert 'datetime="2026-03-15T11:55:00-06:00"' in panel  # finished, at the gym's clock
+
+    failed = backup(type="incremental", requested_type="incremental", status="failed", size=None,
+                    finished_at=NOW - timedelta(minutes=1), error="disk full")
+    panel = section(owner.get("/admin/").content.decode(), "dashboard-backup")
+    assert "Backups are failing" in panel and f"/admin/backups/backup/{failed.pk}/change/" in panel
+    assert "Incremental" in panel and '<span class="backup-result-failed">Failed</span>' in panel
+    good.verified_ok, good.verification_error = False, "checksum mismatch"
+    good.save()
+    panel = section(owner.get("/admin/").content.decode(), "dashboard-backup")
+    assert "failed</span>: checksum mismatch" in panel
+
+    running = backup(status="running", in_progress=True, finished_at=None)
+    panel = section(owner.get("/admin/").content.decode(), "dashboard-backup")
+    assert "a backup is running now" in panel and str(running.pk) not in panel

@@ -89,6 +89,10 @@ def test_the_dashboard_and_renewing_a_member(page, page_es, browser_log, recepti
     # The charts are inline SVG drawn by the server.
     assert page.locator("#dashboard-revenue-chart svg rect.bar").count() == 30
     assert page.locator("#dashboard-heatmap svg rect.heat").count() == 7 * 24
+    # The backups panel links to the backups admin.
+    assert page.locator('#dashboard-backup a[href="/admin/backups/backup/"]').count() == 1
+    assert page.locator("#dashboard-backup .backup-status").inner_text() in {
+        "Backups are fine", "Backups need attention", "Backups are failing"}
     screenshot(page, "admin-dashboard-en", full_page=True)
 
     # The expiring member's link opens their page; renew them there with the action.
