@@ -88,7 +88,11 @@ def _revenue_rows(board: Dashboard) -> list[dict]:
 
 def _charts(board: Dashboard) -> dict:
     currency = board.gym.currency
-    day_label = lambda day: str(day.day) if (board.today - day).days % 5 == 0 else ""  # noqa: E731
+
+    def day_label(day) -> str:
+        # Every fifth day back from today is labelled, today included.
+        return str(day.day) if (board.today - day).days % 5 == 0 else ""
+
     revenue = charts.bar_chart(
         [
             charts.Bar(day_label(day), amount,
@@ -220,7 +224,7 @@ def dashboard_html(request: HttpRequest, board: Dashboard, gyms: list[Gym]) -> s
                  "quantity": product.quantity, "threshold": product.low_stock_threshold}
                 for product in board.low_stock
             ],
-            "low_stock_more": board.low_stock_count > len(board.low_stock),
+            "low_stock_more": board.low_stock_more,
             "products_url": _url("inventory_product_changelist", gym__id__exact=gym.pk),
             "devices": [
                 {"name": device.name, "url": _url("devices_device_change", device.pk),

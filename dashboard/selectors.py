@@ -92,7 +92,7 @@ class Dashboard:
     heatmap: list[list[int]]  # [weekday 0=Monday][hour] visits in the gym's zone
     inside: list  # today's visits of members still inside (attendance rows)
     low_stock: list[Product]
-    low_stock_count: int
+    low_stock_more: bool  # more products are low than the list shows
     devices: list[Device]
     terminals_connected: int
     backup: dict  # backups.selectors.backup_overview(): the whole system's, not one gym's
@@ -212,7 +212,7 @@ def dashboard_figures(*, gym: Gym, now: datetime | None = None) -> Dashboard:
         heatmap=stats["heatmap"],
         inside=inside,
         low_stock=products[:LIST_ROWS],
-        low_stock_count=len(products),
+        low_stock_more=len(products) > LIST_ROWS,
         devices=devices,
         terminals_connected=presence.terminals_connected(gym.pk),
         backup=backup_overview(),
