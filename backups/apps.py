@@ -8,7 +8,7 @@ class BackupsConfig(AppConfig):
     verbose_name = _("Backups")
 
     def ready(self):
-        from . import signals
+        from . import checks, signals  # noqa: F401 (checks registers itself)
 
         # Once per migrate (and flush), after every app's migrations: the change-capture
         # triggers are (re)installed on every table the app registry knows at that moment,

@@ -25,7 +25,7 @@ from typing import IO, Any
 from django.core.management.color import no_style
 from django.db import connections
 
-from .capture import CHANGE_TABLE, pg_triggers_enable
+from .capture import CHANGE_TABLE, pg_triggers_enable, triggers_install
 
 ROW_BATCH = 2000
 KEY_BATCH = 10_000
@@ -218,6 +218,9 @@ class Loader:
         """Empty every table (the restore writes the backup's state whole). The capture
         triggers are off meanwhile on PostgreSQL (TRUNCATE and COPY are not changes to
         back up: the next backup is a full)."""
+        if self.vendor == "postgresql":
+            # Every table has its triggers (a table made outside migrate would not yet).
+            triggers_install(using=self.connection.alias)
         with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 for table in self.models:

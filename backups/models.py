@@ -139,6 +139,8 @@ class Change(models.Model):
         verbose_name = _("captured change")
         verbose_name_plural = _("captured changes")
         default_permissions = ()
+        # An incremental reads one table's keys in an id range, table after table.
+        indexes = [models.Index(fields=["table_name", "id"], name="backup_change_table_id")]
 
     def __str__(self) -> str:
         return f"{self.table_name} {self.op} {self.row_key}"

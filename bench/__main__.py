@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("bench.devices", ("--write-readme",)),
     ("bench.inventory", ()),
     ("bench.dashboard", ()),
+    ("bench.backups", ()),
 ]
 
 

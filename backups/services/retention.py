@@ -125,7 +125,13 @@ def backups_reap_dead_runs(*, now=None) -> int:
     for backup in [*dead, *lost]:
         backup_fail(backup=backup, error=str(_stopped_message()))
         count += 1
-    stuck_restores = Restore.objects.filter(in_progress=True, created_at__lt=now - timedelta(days=1))
+    # A restore runs in one transaction: one still "running" after six hours died with its
+    # worker (the transaction rolled back); one queued for a day was lost by the queue.
+    stuck_restores = Restore.objects.filter(
+        Q(status="running", started_at__lt=now - timedelta(hours=6))
+        | Q(status="queued", created_at__lt=now - timedelta(days=1)),
+        in_progress=True,
+    )
     stuck_restores.update(status="failed", in_progress=None, finished_at=now, error=str(_stopped_message()))
     return count
 

@@ -184,8 +184,9 @@ def backup_run(*, backup_id) -> Backup | None:
         log.exception("retention after backup %s failed", backup.pk)
     from ..notifications import notify_success
 
+    backup = Backup.objects.get(pk=backup.pk)
     notify_success(backup)
-    return Backup.objects.get(pk=backup.pk)
+    return backup
 
 
 def _run(backup: Backup) -> None:

@@ -217,3 +217,13 @@ def test_restore_of_an_unknown_or_malformed_id_is_404(admin_client):
 
 def test_backup_dir_is_outside_media_root():
     assert not Path(django_settings.BACKUP_DIR).resolve().is_relative_to(Path(django_settings.MEDIA_ROOT).resolve())
+
+
+def test_system_checks_refuse_backups_under_media_and_a_bad_key(settings, tmp_path):
+    from backups.checks import backup_settings
+
+    assert backup_settings() == []
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BACKUP_DIR = tmp_path / "media" / "backups"
+    settings.BACKUP_KEY = "not-a-key"
+    assert sorted(e.id for e in backup_settings()) == ["backups.E001", "backups.E002"]
