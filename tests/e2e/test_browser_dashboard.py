@@ -130,4 +130,10 @@ def test_the_dashboard_and_renewing_a_member(page, page_es, browser_log, recepti
     for english in ["Revenue", "Check-ins", "Low stock", "inside now", "Members", "Terminals", "Expiring", "days left"]:
         assert english not in text, english
     screenshot(page_es, "admin-dashboard-es", full_page=True)
+    page_es.goto(f"/admin/members/member/{ending['id']}/change/")
+    with page_es.expect_navigation():
+        page_es.click("button.member-action-renew_with_plan")
+    form = page_es.locator("#renew-form").inner_text()
+    assert "Método" in form and "Déjelo vacío" in form and "Method" not in form
+    screenshot(page_es, "admin-renew-form-es", full_page=True)
     assert browser_log.offsite == [] and browser_log.errors == [] and browser_log.console == []
