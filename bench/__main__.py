@@ -21,6 +21,8 @@ BENCHMARKS = [
     ("bench.inventory", ()),
     ("bench.ops", ()),
     ("bench.classes", ()),
+    ("bench.dashboard", ()),
+    ("bench.backups", ()),
 ]
 
 

@@ -1,12 +1,20 @@
-from django.contrib import admin
-from django.utils.html import format_html
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.admin_audit import audit_reference, audit_value_labels
 from gymsite.accounts.admin_display import money
 from gymsite.accounts.admin_mixins import ReadOnlyAdminMixin, ServiceAdminMixin
 from gymsite.accounts.admin_time import EMPTY, GymDayFilter, GymTimeAdminMixin, gym_time, short_date
-from members.admin import MemberSection, change_link, member_rows_url, member_section
+from gymsite.accounts.audit import Actor
+from gymsite.core.errors import DomainError
+from members.admin import MemberSection, change_link, member_action, member_rows_url, member_section
 
 from . import services
 from .models import (
@@ -229,3 +237,90 @@ def payments_section(request, member) -> MemberSection:
         more_url=member_rows_url(Payment, member),
         more_label=_("All of this member's payments"),
     )
+
+
+# --- renewing from the members list (and a member's page) ----------------------------------
+
+
+class RenewForm(forms.Form):
+    """The renewal the front desk makes (POST /members/{id}/renew): a plan of the members'
+    gym, how it was paid and, when not the plan's price, the amount."""
+
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none())
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, min_value=0, required=False,
+        help_text=_("Leave empty to charge the plan's price."),
+    )
+
+    def __init__(self, *args, gym, current_plan_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        plans = self.fields["plan"]
+        plans.queryset = Plan.objects.filter(gym=gym, is_active=True).order_by("name", "id")
+        # "Mensual — $500.00 MXN": the price the renewal charges unless an amount is given.
+        plans.label_from_instance = lambda plan: f"{plan.name} — {strip_tags(money(plan.price, gym.currency))}"
+        plans.initial = current_plan_id
+
+
+def _back(request):
+    """Where the owner came from: the member's page (its button) or the list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
+    return None
+
+
+@member_action(on_page=True)
+@admin.action(description=_("Renew with a plan"))
+def renew_with_plan(modeladmin, request, queryset):
+    """Renew the selected members with one plan, each through `membership_renew` (the
+    API's service: stacked after the current period, paid, audited), all or none."""
+    members = list(queryset.select_related("gym").order_by("pk"))
+    gyms = {member.gym_id for member in members}
+    if len(gyms) != 1:
+        modeladmin.message_user(request, _("Choose members of one gym to renew them together."), messages.ERROR)
+        return _back(request)
+    gym = members[0].gym
+    current_plans = {member.current_plan_id for member in members}
+    form = RenewForm(
+        request.POST if "apply" in request.POST else None,
+        gym=gym,
+        current_plan_id=next(iter(current_plans)) if len(current_plans) == 1 else None,
+    )
+    if form.is_valid():
+        actor = Actor.from_request(request)
+        plan, amount = form.cleaned_data["plan"], form.cleaned_data["amount"]
+        try:
+            with transaction.atomic():
+                renewed = [
+                    services.membership_renew(
+                        actor=actor, member=member, plan_id=plan.pk, amount=amount, method=form.cleaned_data["method"]
+                    )
+                    for member in members
+                ]
+        except DomainError as refusal:
+            form.add_error(None, refusal.detail)
+        else:
+            if len(renewed) == 1:
+                message = _("%(name)s renewed with %(plan)s: covered until %(date)s.") % {
+                    "name": renewed[0].member.full_name, "plan": plan.name,
+                    "date": short_date(renewed[0].member.expires_on),
+                }
+            else:
+                message = _("Members renewed with %(plan)s: %(count)d.") % {"count": len(renewed), "plan": plan.name}
+            modeladmin.message_user(request, message, messages.SUCCESS)
+            return _back(request)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Renew with a plan"),
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "gym": gym,
+        "members": members,
+        "currency": gym.currency,
+        "has_plans": form.fields["plan"].queryset.exists(),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "next": request.POST.get("next", ""),
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(request, "admin/billing/renew_members.html", context)

@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "inventory",
     "devices",
     "classes",
+    "dashboard",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +288,21 @@ CELERY_TIMEZONE = "UTC"
 CLASSES_WEEKS_AHEAD = env_int("CLASSES_WEEKS_AHEAD", 4)
 CLASSES_BOOKING_WINDOW_DAYS = env_int("CLASSES_BOOKING_WINDOW_DAYS", 7)
 CLASSES_CANCEL_CUTOFF_MINUTES = env_int("CLASSES_CANCEL_CUTOFF_MINUTES", 120)
+# --- Backups (backups/) ---------------------------------------------------------------
+# Backup files live here, outside MEDIA_ROOT (never served as media).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or VAR_DIR / "backups")
+# 32 bytes in urlsafe base64: when set, every backup file is encrypted with AES-256-GCM.
+# Keep a copy of it away from the backups: without it they cannot be restored.
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+# Retention: the last N full backups are kept, each with the backups that build on it.
+BACKUP_RETENTION_FULLS = env_int("BACKUP_RETENTION_FULLS", 7)
+# Email the admins after every successful backup too (failures always go out).
+BACKUP_NOTIFY_SUCCESS = env_bool("BACKUP_NOTIFY_SUCCESS", False)
+# Backups are stale (a warning, an email) when the newest good one is older than the
+# shortest backup schedule's period plus this.
+BACKUP_STALE_GRACE_MINUTES = env_int("BACKUP_STALE_GRACE_MINUTES", 60)
+# A running backup that shows no sign of life for this long died with its worker: failed.
+BACKUP_RUN_TIMEOUT_MINUTES = env_int("BACKUP_RUN_TIMEOUT_MINUTES", 30)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -370,6 +387,7 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "members.models.MemberStatus.choices",
         "ClassSessionStatusEnum": "classes.models.SessionStatus.choices",
         "BookingStatusEnum": "classes.models.BookingStatus.choices",
+        "BackupTypeEnum": "backups.models.BackupType.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("inventory.urls")),
     path("", include("devices.urls")),
     path("", include("classes.urls")),
+    path("", include("backups.urls")),
 ]
 
 urlpatterns = [

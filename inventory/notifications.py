@@ -4,14 +4,12 @@ with an email address."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gymsite.accounts.models import User
 from gymsite.accounts.roles import Role
+from gymsite.core.mail import send_templated_mail
 
 from .models import Product
 
@@ -32,12 +30,14 @@ def low_stock_alert_send(*, product_id: int) -> int:
     recipients = low_stock_recipients()
     if product is None or not recipients:
         return 0
-    with translation.override(product.gym.member_language):
-        context = {"product": product, "gym": product.gym}
+    language = product.gym.member_language
+    with translation.override(language):
         subject = _("Low stock: %(product)s at %(gym)s") % {"product": product.name, "gym": product.gym.name}
-        text = render_to_string("inventory/low_stock.txt", context)
-        html = render_to_string("inventory/low_stock.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated_mail(
+        template="inventory/email/low_stock",
+        subject=subject,
+        context={"product": product, "gym": product.gym},
+        to=recipients,
+        language=language,
+    )
     return len(recipients)

@@ -17,21 +17,29 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Q, Value, When
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.admin_audit import audit_reference
 from gymsite.accounts.admin_mixins import ServiceAdminMixin
 from gymsite.accounts.admin_time import EMPTY, GymTimeAdminMixin, short_date
+from gymsite.accounts.audit import Actor
 from gymsite.accounts.gymtime import per_gym_today_q
 from gymsite.accounts.models import Gym
+from gymsite.core.csvsafe import csv_streaming_response
 from gymsite.core.errors import DomainError
 
 from . import services
 from .models import EDITABLE_FIELDS, Member, MemberStatus
-from .selectors import member_status_q, members_with_status
+from .selectors import (
+    MEMBER_EXPORT_COLUMNS,
+    member_export_rows,
+    member_status_q,
+    members_with_status,
+)
 from .validators import validate_member_photo
 
 audit_reference("member", "members.member")
@@ -95,6 +103,31 @@ def change_link(obj, text):
     )
 
 
+# --- actions on members from the apps above ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberAction:
+    """An action of the members list contributed by an app above (billing: renew with a
+    plan). `on_page`: also a button on the member's page, which runs it on that member."""
+
+    function: Callable
+    on_page: bool = False
+
+
+MEMBER_ACTIONS: dict[str, MemberAction] = {}
+
+
+def member_action(*, on_page: bool = False):
+    """Register an admin action (an `@admin.action` function) on the members list."""
+
+    def register(function: Callable) -> Callable:
+        MEMBER_ACTIONS[function.__name__] = MemberAction(function, on_page)
+        return function
+
+    return register
+
+
 SectionBuilder = Callable[[HttpRequest, Member], MemberSection | None]
 MEMBER_SECTIONS: list[tuple[int, str, SectionBuilder]] = []
 
@@ -122,6 +155,28 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in MemberStatus.values:
             return members_with_status(queryset, self.value())
+        return queryset
+
+
+class PlanFilter(admin.SimpleListFilter):
+    """The member's current plan (billing keeps its id and name on the member)."""
+
+    title = _("plan")
+    parameter_name = "plan"
+
+    def lookups(self, request, model_admin):
+        plans = (
+            Member.objects.exclude(current_plan_id=None)
+            .order_by("current_plan_name", "current_plan_id")
+            .values_list("current_plan_id", "current_plan_name")
+            .distinct()
+        )
+        return [(str(plan_id), name) for plan_id, name in plans]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(current_plan_id=int(value))
         return queryset
 
 
@@ -187,18 +242,19 @@ class MemberAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "expires_on_display",
         "last_visit_at",
     ]
-    list_filter = [StatusFilter, ExpiringFilter, "gym", "is_active", "gender"]
+    list_filter = [StatusFilter, PlanFilter, ExpiringFilter, "gym", "is_active", "gender"]
+    actions = ["export_csv"]
     search_fields = ["first_name", "last_name", "phone", "document_id", "email"]
     search_help_text = _("Name, phone, document ID or email.")
     list_select_related = ["gym"]
     date_hierarchy = "created_at"
     summary_fields = ["status_display", "current_plan_name", "coverage_display", "membership_since", "pause_display"]
     record_fields = ["last_visit_display", "created_at", "updated_at"]
-    readonly_fields = [*summary_fields, *record_fields]
+    readonly_fields = ["photo_display", *summary_fields, *record_fields]
     fieldsets = [
         (None, {"fields": ["gym", "first_name", "last_name", "gender", "birth_date", "is_active"]}),
         (_("Contact"), {"fields": ["email", "phone", "document_id"]}),
-        (_("Photo and notes"), {"fields": ["photo", "photo_url", "notes"]}),
+        (_("Photo and notes"), {"fields": ["photo_display", "photo", "photo_url", "notes"]}),
         (_("Membership (kept by billing)"), {"fields": summary_fields}),
         (_("Record"), {"fields": record_fields}),
     ]
@@ -241,8 +297,66 @@ class MemberAdmin(GymTimeAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     def last_visit_display(self, member: Member):
         return self.gym_time(member, "last_visit_at", format_name="DATETIME_FORMAT")
 
+    @admin.display(description=_("current photo"))
+    def photo_display(self, member: Member):
+        """The photo itself: an upload through the admin (member photos are not public
+        files), else the photo URL given."""
+        if member.photo:
+            url = reverse("admin:members_member_photo", args=[member.pk])
+        elif member.photo_url:
+            url = member.photo_url
+        else:
+            return _("No photo")
+        return format_html(
+            '<img class="member-photo" src="{}" alt="{}" referrerpolicy="no-referrer" loading="lazy">', url,
+            member.full_name,
+        )
+
+    def get_urls(self):
+        urls = [
+            path("<int:object_id>/photo/", self.admin_site.admin_view(self.photo_view), name="members_member_photo"),
+        ]
+        return urls + super().get_urls()
+
+    def photo_view(self, request, object_id: int):
+        """The member's uploaded photo, for staff who may see the member."""
+        member = self.get_object(request, str(object_id))
+        if member is None or not self.has_view_permission(request, member) or not member.photo:
+            raise Http404
+        try:
+            response = FileResponse(member.photo.open("rb"))
+        except OSError:
+            raise Http404 from None
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    # --- actions ------------------------------------------------------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for name, registered in MEMBER_ACTIONS.items():
+            actions[name] = self.get_action(registered.function)
+        return actions
+
+    @admin.action(description=_("Export the selected members to CSV"))
+    def export_csv(self, request, queryset):
+        """The same file as the API's export (it imports back), audited the same way."""
+        gym_ids = set(queryset.order_by().values_list("gym_id", flat=True).distinct())
+        services.member_export_record(
+            actor=Actor.from_request(request),
+            gym_id=next(iter(gym_ids)) if len(gym_ids) == 1 else None,
+            count=queryset.count(),
+        )
+        name = f"members-{timezone.localdate().isoformat()}.csv"
+        return csv_streaming_response(name, MEMBER_EXPORT_COLUMNS, member_export_rows(queryset.order_by("pk")))
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
+            context["member_page_actions"] = [
+                {"name": name, "label": registered.function.short_description}
+                for name, registered in MEMBER_ACTIONS.items()
+                if registered.on_page and name in self.get_actions(request)
+            ]
             # Built here, inside the member's gym time (GymTimeAdminMixin).
             sections = (builder(request, obj) for _order, _name, builder in MEMBER_SECTIONS)
             context["member_sections"] = [section for section in sections if section is not None]

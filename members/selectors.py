@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from django.db.models import F, Func, Q, QuerySet, TextField
 
-from gymsite.accounts.gymtime import per_gym_today_q
+from gymsite.accounts.gymtime import gym_todays, per_gym_today_q
+from gymsite.accounts.models import Gym
 from gymsite.core.timefmt import format_visit_time
 
-from .models import Member, MemberStatus
+from .models import EDITABLE_FIELDS, Member, MemberStatus
 
 SEARCH_FIELDS = ("first_name", "last_name", "phone", "document_id", "email")
 
@@ -80,3 +81,48 @@ def member_last_visit_display(member: Member) -> str:
     """Seed 002's `ultimaVisita`: "07:45 PM" in the gym's time zone, "--:--" before the
     first visit."""
     return format_visit_time(member.last_visit_at, member.gym.tz)
+
+
+# The export's columns, as the import reads them back (members.importing), for the API's
+# export and the admin's "export the selected members".
+MEMBER_EXPORT_COLUMNS = [
+    "id",
+    *EDITABLE_FIELDS[: EDITABLE_FIELDS.index("photo")],  # gym, names, contact, gender, birth date
+    "status",
+    "current_plan",
+    "membership_since",
+    "expires_on",
+    "last_visit_at",
+    "is_active",
+    "photo_url",
+    "notes",
+    "created_at",
+]
+
+
+def member_export_rows(queryset: QuerySet[Member]):
+    """A row per member, times in their gym's zone and status by their gym's today;
+    read in chunks (the caller's queryset selects the gym)."""
+    todays = gym_todays(Gym.objects.all())
+    for member in queryset.select_related("gym").iterator(chunk_size=2000):
+        tz = member.gym.tz
+        yield [
+            member.pk,
+            member.gym.name,
+            member.first_name,
+            member.last_name,
+            member.email,
+            member.phone,
+            member.document_id,
+            member.gender,
+            member.birth_date,
+            member.status_on(todays[member.gym_id]),
+            member.current_plan_name,
+            member.membership_since,
+            member.expires_on,
+            member.last_visit_at.astimezone(tz).isoformat() if member.last_visit_at else "",
+            member.is_active,
+            member.photo_url,
+            member.notes,
+            member.created_at.astimezone(tz).isoformat(),
+        ]

@@ -23,8 +23,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from gymsite.accounts.audit import Actor
-from gymsite.accounts.gymtime import gym_todays
-from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import GymScopedMixin, gym_for_write, parse_gym_param
 from gymsite.core.csvsafe import csv_streaming_response
 from gymsite.core.errors import Conflict, Invalid, NotFound
@@ -35,6 +33,7 @@ from .enrollment import current_enrollment
 from .filters import MemberFilter, MemberOrderingFilter
 from .importing import read_member_csv
 from .models import Member
+from .selectors import MEMBER_EXPORT_COLUMNS, member_export_rows
 from .serializers import (
     ImportFileErrorSerializer,
     MemberImportErrorSerializer,
@@ -44,27 +43,6 @@ from .serializers import (
     MemberSerializer,
     MemberWriteSerializer,
 )
-
-EXPORT_COLUMNS = [
-    "id",
-    "gym",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "document_id",
-    "gender",
-    "birth_date",
-    "status",
-    "current_plan",
-    "membership_since",
-    "expires_on",
-    "last_visit_at",
-    "is_active",
-    "photo_url",
-    "notes",
-    "created_at",
-]
 
 
 def _path_text(value: str, name: str) -> str:
@@ -225,32 +203,7 @@ class MemberViewSet(UploadParsersMixin, GymScopedMixin, viewsets.ModelViewSet):
             ),
             count=queryset.count(),
         )
-        return csv_streaming_response("members.csv", EXPORT_COLUMNS, self._export_rows(queryset))
-
-    def _export_rows(self, queryset):
-        todays = gym_todays(Gym.objects.all())
-        for member in queryset.iterator(chunk_size=2000):
-            tz = member.gym.tz
-            yield [
-                member.pk,
-                member.gym.name,
-                member.first_name,
-                member.last_name,
-                member.email,
-                member.phone,
-                member.document_id,
-                member.gender,
-                member.birth_date,
-                member.status_on(todays[member.gym_id]),
-                member.current_plan_name,
-                member.membership_since,
-                member.expires_on,
-                member.last_visit_at.astimezone(tz).isoformat() if member.last_visit_at else "",
-                member.is_active,
-                member.photo_url,
-                member.notes,
-                member.created_at.astimezone(tz).isoformat(),
-            ]
+        return csv_streaming_response("members.csv", MEMBER_EXPORT_COLUMNS, member_export_rows(queryset))
 
     @extend_schema(
         summary="Import members from CSV",

@@ -98,6 +98,7 @@ ROLES_TABLE: dict[str, set[str]] = {
     "classes.check_in": {ADMIN, TRAINER, RECEPTIONIST},
     "classes.stats": {ADMIN},
     "classes.feeds": {ADMIN, TRAINER},
+    "backups.manage": {ADMIN},
 }
 
 API_PREFIX = "api/v1/"

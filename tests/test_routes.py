@@ -27,7 +27,7 @@ from members.views import MemberViewSet
 
 API_PREFIX = "/api/v1/"
 # Values tried for a route's kwargs, first match wins (ids, days, free text).
-SAMPLE_VALUES = ("7", "2030-01-15", "abc")
+SAMPLE_VALUES = ("7", "2030-01-15", "abc", "3f2b8c1e-0d4a-4b6e-9f1a-2c3d4e5f6a7b")
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,16 @@ import logging
 from datetime import datetime, timedelta
 from smtplib import SMTPDataError, SMTPRecipientsRefused
 
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gymsite.accounts.audit import Actor, audit_record
 from gymsite.accounts.gymtime import gym_todays
 from gymsite.accounts.models import Gym
+from gymsite.core.mail import send_templated_mail
 
 from ..models import ExpiryReminder, Membership
 from ..selectors import expiry_reminder_candidates
@@ -59,11 +59,11 @@ def _reminder_language(gym: Gym) -> str:
     return code if code in {"en", "es"} else "en"
 
 
-def _render(name: str, language: str, context: dict) -> str:
-    try:
-        return render_to_string(f"billing/email/{name}.{language}.txt", context)
-    except TemplateDoesNotExist:
-        return render_to_string(f"billing/email/{name}.en.txt", context)
+# The subjects, by reminder kind; the bodies are templates/billing/email/expiry_<kind>.
+SUBJECTS = {
+    ExpiryReminder.Kind.UPCOMING: _("Your %(gym)s membership expires on %(date)s"),
+    ExpiryReminder.Kind.EXPIRED: _("Your %(gym)s membership has expired"),
+}
 
 
 def _reminder_mail(*, kind: str, membership: Membership, language: str) -> None:
@@ -76,9 +76,14 @@ def _reminder_mail(*, kind: str, membership: Membership, language: str) -> None:
         "expires_on": membership.expires_on,
     }
     with translation.override(language):  # month and day names in the mail's language
-        subject = " ".join(_render(f"expiry_{kind}_subject", language, context).split())
-        body = _render(f"expiry_{kind}", language, context)
-    EmailMultiAlternatives(subject=subject, body=body, to=[member.email]).send(fail_silently=False)
+        subject = SUBJECTS[kind] % {
+            "gym": membership.gym.name,
+            "date": dateformat.format(membership.expires_on, gettext("F j, Y")),
+        }
+        send_templated_mail(
+            template=f"billing/email/expiry_{kind}", subject=str(subject), context=context, to=[member.email],
+            language=language,
+        )
 
 
 @transaction.atomic

@@ -7,9 +7,11 @@ Installed in place of `django.contrib.admin` (settings: `admin_apps.GymAdminConf
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import update_wrapper
 
 from django.contrib.admin import AdminSite
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -76,6 +78,18 @@ def relabel_third_party(site: AdminSite) -> None:
         type(model_admin).crontab_translation.short_description = _("cron schedule in words")
 
 
+# Builders of the index page's extra context, `builder(request) -> dict`: the owner's
+# dashboard (an app above accounts) registers itself here, so the site imports no app.
+INDEX_CONTEXT: list[Callable[[HttpRequest], dict]] = []
+
+
+def index_context(builder: Callable[[HttpRequest], dict]) -> Callable[[HttpRequest], dict]:
+    """Register `builder` (once, however often the app's ready() runs)."""
+    if builder not in INDEX_CONTEXT:
+        INDEX_CONTEXT.append(builder)
+    return builder
+
+
 class GymAdminSite(AdminSite):
     site_header = "gymsite"
     site_title = "gymsite"
@@ -94,6 +108,13 @@ class GymAdminSite(AdminSite):
             return response
 
         return update_wrapper(in_gym_time, protected)
+
+    def index(self, request, extra_context=None):
+        context = {}
+        for build in INDEX_CONTEXT:
+            context.update(build(request))
+        context.update(extra_context or {})
+        return super().index(request, context)
 
     def each_context(self, request):
         from django.utils import timezone

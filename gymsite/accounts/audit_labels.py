@@ -83,6 +83,13 @@ ACTION_LABELS = {
     "booking.promoted": pgettext_lazy("audit action", "Moved from the waitlist into a class"),
     "booking.attended": pgettext_lazy("audit action", "Checked in for a class"),
     "booking.no_show": pgettext_lazy("audit action", "Class no-shows recorded"),
+    "backup.requested": pgettext_lazy("audit action", "Backup requested"),
+    "backup.enqueue_failed": pgettext_lazy("audit action", "Backup not started (task queue down)"),
+    "backup.downloaded": pgettext_lazy("audit action", "Backup downloaded"),
+    "backup.verified": pgettext_lazy("audit action", "Backup verified"),
+    "backup.restore_requested": pgettext_lazy("audit action", "Restore requested"),
+    "backup.restored": pgettext_lazy("audit action", "Backup restored"),
+    "backup.restore_failed": pgettext_lazy("audit action", "Restore failed"),
 }
 
 

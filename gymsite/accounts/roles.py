@@ -82,6 +82,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "classes.check_in": FRONT_DESK,
     "classes.stats": frozenset({A}),
     "classes.feeds": frozenset({A, T}),
+    # backups: the admin only (take, restore, download, verify, test the email).
+    "backups.manage": frozenset({A}),
 }
 
 

@@ -28,8 +28,10 @@ def subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def body(message) -> str:
-    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+def body(message, content_type: str = "text/plain") -> str:
+    """The part of `content_type` of the mail (plain text, with an HTML alternative)."""
+    part = next(p for p in message.walk() if p.get_content_type() == content_type)
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
 def test_the_daily_task_is_registered_with_beat():
@@ -61,6 +63,8 @@ def test_upcoming_and_expired_reminders_are_sent_once(smtp, gym, monthly, frozen
     message = smtp.messages[1][1]
     assert "Main Gym" in subject(message) and "February 1, 2026" in subject(message)
     assert "Hello Soon" in body(message) and "Mensual" in body(message)
+    html = body(message, "text/html")
+    assert "<p>Hello Soon,</p>" in html and "Sunday, February 1, 2026" in html and '<html lang="en">' in html
 
     # Running again (a retry, a second beat) sends nothing more.
     assert send_expiry_reminders() == {"upcoming": 0, "expired": 0}

@@ -355,6 +355,9 @@ def test_expired_reminder_in_spanish(lapsed, settings):
     assert "Tu membresía Mensual en Main Gym venció el 1 de febrero de 2026." in message.body
     assert "renueva en recepción" in message.body
     assert not re.search(r"\b(Hello|Your|expired|membership|January)\b", message.body)
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html" and '<html lang="es">' in html and "<p>Hola Lucía:</p>" in html
+    assert "venció el domingo, 1 de febrero de 2026" not in html and "venció el 1 de febrero de 2026" in html
 
 
 def test_upcoming_reminder_in_spanish_follows_language_code(gym, settings):
@@ -373,11 +376,14 @@ def test_upcoming_reminder_in_spanish_follows_language_code(gym, settings):
     assert "Renuévala en recepción" in message.body
 
 
-def test_every_english_email_template_has_a_spanish_one():
-    folder = Path(settings.BASE_DIR, "billing", "templates", "billing", "email")
-    english = {p.name.removesuffix(".en.txt") for p in folder.glob("*.en.txt")}
-    spanish = {p.name.removesuffix(".es.txt") for p in folder.glob("*.es.txt")}
-    assert english and english == spanish
+def test_every_email_has_a_text_and_an_html_body():
+    """Emails live in templates/<app>/email/ (gymsite.core.mail), one template per body,
+    translated through the catalogue rather than one file per language."""
+    folder = Path(settings.BASE_DIR, "templates")
+    text = {p.with_suffix("") for p in folder.glob("*/email/*.txt")}
+    html = {p.with_suffix("") for p in folder.glob("*/email/*.html")}
+    assert text and text == html
+    assert not list(Path(settings.BASE_DIR).glob("*/templates/*/email/*"))
 
 
 # --- every label of the admin ------------------------------------------------------------

@@ -67,7 +67,9 @@ def _labels(page) -> set[str]:
     choices, actions, buttons, breadcrumbs, the page title."""
     selectors = [
         "#result_list thead th",
-        "#changelist-filter h2, #changelist-filter h3, #changelist-filter summary, #changelist-filter li a",
+        "#changelist-filter h2, #changelist-filter h3, #changelist-filter summary",
+        # Choices, but not the plans' names: data, named in the gym's language.
+        "#changelist-filter details:not([data-filter-title=plan]) li a",
         "select[name=action] option",
         ".object-tools a",
         ".breadcrumbs",
