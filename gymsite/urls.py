@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("attendance.urls")),
     path("", include("inventory.urls")),
     path("", include("devices.urls")),
+    path("", include("inspections.urls")),
 ]
 
 urlpatterns = [

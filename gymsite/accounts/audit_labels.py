@@ -63,6 +63,16 @@ ACTION_LABELS = {
     "fingerprint.deleted": pgettext_lazy("audit action", "Fingerprints deleted"),
     "fingerprint.keys_rotated": pgettext_lazy("audit action", "Fingerprint keys rotated"),
     "fingerprint.templates_downloaded": pgettext_lazy("audit action", "Fingerprints downloaded by a terminal"),
+    "checklist.created": pgettext_lazy("audit action", "Checklist created"),
+    "checklist.changed": pgettext_lazy("audit action", "Checklist changed"),
+    "checklist.deactivated": pgettext_lazy("audit action", "Checklist deactivated"),
+    "question.created": pgettext_lazy("audit action", "Checklist question added"),
+    "question.changed": pgettext_lazy("audit action", "Checklist question changed"),
+    "question.deleted": pgettext_lazy("audit action", "Checklist question removed"),
+    "inspection.created": pgettext_lazy("audit action", "Inspection started"),
+    "inspection.answered": pgettext_lazy("audit action", "Inspection question answered"),
+    "inspection.completed": pgettext_lazy("audit action", "Inspection completed"),
+    "inspection.deactivated": pgettext_lazy("audit action", "Inspection deactivated"),
 }
 
 

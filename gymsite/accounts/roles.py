@@ -70,6 +70,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # (and follows enrollments), since it enrolls fingerprints.
     "devices.manage": frozenset({A}),
     "devices.consent": FRONT_DESK,
+    # inspections (seed 003): the admin manages the checklist templates and sees every
+    # inspection; mechanics read the checklists, make and complete their own inspections
+    # and ask the AI for suggestions.
+    "checklists.read": frozenset({A, M}),
+    "checklists.manage": frozenset({A}),
+    "inspections.read": frozenset({A, M}),
+    "inspections.write": frozenset({A, M}),
+    "inspections.read_all": frozenset({A}),
+    "inspections.deactivate": frozenset({A}),
+    "inspections.ai": frozenset({A, M}),
 }
 
 
