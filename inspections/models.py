@@ -173,6 +173,8 @@ class Inspection(models.Model):
     )
     checklist_version = models.PositiveIntegerField(_("checklist version"))
     checklist_name = models.CharField(_("checklist name"), max_length=150)
+    # As the checklist was when the inspection started: a later change does not rescore it.
+    scoring_enabled = models.BooleanField(_("scored"), default=True)
     mechanic = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("mechanic"),

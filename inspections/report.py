@@ -122,7 +122,7 @@ def _subject(inspection: Inspection, st) -> list:
 
 
 def _score(inspection: Inspection, st) -> list:
-    if inspection.checklist.scoring_enabled:
+    if inspection.scoring_enabled:
         line = _("Score: %(score)s of %(max)s (%(pct)s %%)") % {
             "score": _number(inspection.score),
             "max": _number(inspection.max_score),
@@ -190,7 +190,7 @@ def render_report(inspection: Inspection) -> bytes:
     if not answers:
         story += [Spacer(1, 8), _p(_("No answers yet."), st["body"])]
     for group in selectors.sections(answers, key=lambda a: a.section):
-        story += _section(group["name"], group["items"], st, inspection.checklist.scoring_enabled)
+        story += _section(group["name"], group["items"], st, inspection.scoring_enabled)
 
     def footer(canvas, document):
         canvas.saveState()

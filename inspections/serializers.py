@@ -226,7 +226,7 @@ class AnswerCreateSerializer(serializers.Serializer):
 
     inspection = VisibleRowField(visible=selectors.inspections_for, queryset=Inspection.objects.all())
     question = VisibleRowField(visible=selectors.questions_for, queryset=Question.objects.all())
-    answer_value = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    answer_value = serializers.CharField(max_length=255, allow_blank=True, allow_null=True, required=False, default="")
     answer_text = serializers.CharField(max_length=10_000, allow_blank=True, allow_null=True, required=False, default="")
     is_flagged = serializers.BooleanField(required=False, default=False)
     comments = serializers.CharField(max_length=5_000, allow_blank=True, allow_null=True, required=False, default="")
@@ -259,6 +259,7 @@ class InspectionSerializer(ReadOnlyBlankMixin, serializers.ModelSerializer):
             "checklist_id",
             "checklist_name",
             "checklist_version",
+            "scoring_enabled",
             "mechanic_id",
             "mechanic_name",
             "gym",

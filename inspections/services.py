@@ -265,10 +265,9 @@ def question_update(*, actor: Actor, question: Question, changes: dict[str, Any]
         return question
     question.save()
     _bump(checklist)
-    audit_record(
-        actor=actor, action="question.changed", target=question, gym=checklist.gym_id,
-        data={"changes": {k: [audit_value(a), audit_value(b)] for k, (a, b) in changed.items()}},
-    )
+    # The new values as validated (options normalised to JSON-safe text).
+    audit_changes = {name: [old, audit_value(getattr(question, name))] for name, (old, _new) in changed.items()}
+    audit_record(actor=actor, action="question.changed", target=question, gym=checklist.gym_id, data={"changes": audit_changes})
     return question
 
 
@@ -311,6 +310,7 @@ def inspection_create(*, actor: Actor, checklist: Checklist, gym: Gym, **fields)
         checklist=checklist,
         checklist_version=checklist.version,
         checklist_name=checklist.name,
+        scoring_enabled=checklist.scoring_enabled,
         mechanic=actor.user,
         gym=gym,
         max_score=checklist.max_score if checklist.scoring_enabled else Decimal("0"),
@@ -352,7 +352,7 @@ def _apply_totals(inspection: Inspection) -> None:
     result = scoring.totals(
         answers,
         _unanswered_max(inspection, [a.question_id for a in answers if a.question_id]),
-        scoring_enabled=inspection.checklist.scoring_enabled,
+        scoring_enabled=inspection.scoring_enabled,
     )
     inspection.score, inspection.max_score = result.score, result.max_score
     inspection.percentage, inspection.flagged_items_count = result.percentage, result.flagged

@@ -315,7 +315,11 @@ class AnswerViewSet(UploadParsersMixin, mixins.RetrieveModelMixin, mixins.Create
         responses={201: AnswerSerializer, 200: AnswerSerializer},
     )
     def create(self, request, *args, **kwargs):
-        form = AnswerCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data = request.data
+        if request.FILES.getlist("photos"):
+            # Multipart: the files are read from request.FILES, not validated as base64 text.
+            data = {name: value for name, value in request.data.items() if name != "photos"}
+        form = AnswerCreateSerializer(data=data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = form.validated_data
         question = data["question"]
