@@ -187,13 +187,14 @@ class OpenAICompatibleProvider:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        http_request = urllib.request.Request(  # noqa: S310 (the URL is the admin's setting)
-            f"{self.base_url}/chat/completions", data=self._body(request), headers=headers, method="POST"
-        )
         # The socket timeout bounds each wait; the deadline bounds the whole exchange, so a
         # server that trickles its reply a byte at a time still stops at the timeout.
         deadline = time.monotonic() + self.timeout
         try:
+            # Inside the try: a malformed AI_BASE_URL is a provider error (502), not a 500.
+            http_request = urllib.request.Request(  # noqa: S310 (the URL is the operator's setting)
+                f"{self.base_url}/chat/completions", data=self._body(request), headers=headers, method="POST"
+            )
             with urllib.request.urlopen(http_request, timeout=self.timeout) as response:  # noqa: S310
                 chunks, size = [], 0
                 while size <= MAX_REPLY_BYTES:

@@ -186,6 +186,16 @@ def _spec(question: Question) -> scoring.Spec:
     )
 
 
+def _option_shape_ok(option) -> bool:
+    """An option as the admin's JSON field may hold it: {"label": text, "score": number}."""
+    if not isinstance(option, dict) or not isinstance(option.get("label"), str):
+        return False
+    try:
+        return Decimal(str(option.get("score"))).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def _question_validate(question: Question) -> None:
     """The rules of a question's shape for its type; normalises what follows from it."""
     if not question.text or not question.text.strip():
@@ -198,6 +208,8 @@ def _question_validate(question: Question) -> None:
         raise _invalid("max_photos", _("At most %(max)d photos.") % {"max": MAX_PHOTOS_PER_ANSWER})
     if question.type == QuestionType.MULTIPLE_CHOICE:
         options = question.options or []
+        if not isinstance(options, list) or not all(_option_shape_ok(o) for o in options):
+            raise _invalid("options", _('Give the options as a list of {"label", "score", "is_failed"}.'))
         if len(options) < 2 or len(options) > MAX_OPTIONS:
             raise _invalid("options", _("A multiple choice question needs from 2 to %(max)d options.") % {"max": MAX_OPTIONS})
         labels = [str(o["label"]).strip().lower() for o in options]
@@ -386,7 +398,10 @@ def answer_submit(
             raise _invalid(
                 "photos", _("At most %(max)d photos for this question.") % {"max": question.max_photos}, "too_many_photos"
             )
-    photo_count = len(photos) if photos is not None else (existing.photos.count() if existing else 0)
+    # Only a photo question's points depend on its photos (kept ones count when none are sent).
+    photo_count = 0
+    if question.type == QuestionType.PHOTO:
+        photo_count = len(photos) if photos is not None else (existing.photos.count() if existing else 0)
     try:
         outcome = scoring.evaluate(
             _spec(question), answer_value, answer_text=answer_text or "", photo_count=photo_count
@@ -443,10 +458,13 @@ def answer_submit(
             "answer_value": answer.answer_value,
             "points_earned": str(answer.points_earned),
             "is_flagged": answer.is_flagged,
-            "photos": answer.photos.count(),
+            "photos": len(photos) if photos is not None else "kept",
             "replaced": existing is not None,
         },
     )
+    # Read under the inspection's lock: whether this post replaced an answer (200) or
+    # made the first one (201).
+    answer.replaced = existing is not None
     return answer
 
 

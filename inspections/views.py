@@ -219,7 +219,7 @@ class InspectionViewSet(
     def get_serializer_class(self):
         return InspectionDetailSerializer if self.action == "retrieve" else InspectionSerializer
 
-    def _detail(self, pk: int) -> Response:
+    def _detail(self, pk: int) -> dict:
         inspection = selectors.inspection_detail(selectors.inspections_for(self.request.user)).get(pk=pk)
         return InspectionDetailSerializer(inspection, context=self.get_serializer_context()).data
 
@@ -323,7 +323,6 @@ class AnswerViewSet(UploadParsersMixin, mixins.RetrieveModelMixin, mixins.Create
         form.is_valid(raise_exception=True)
         data = form.validated_data
         question = data["question"]
-        replaced = services.Answer.objects.filter(inspection=data["inspection"], question=question).exists()
         answer = services.answer_submit(
             actor=Actor.from_request(request),
             inspection=data["inspection"],
@@ -335,7 +334,7 @@ class AnswerViewSet(UploadParsersMixin, mixins.RetrieveModelMixin, mixins.Create
             photos=_photos_from_request(request, data.get("photos")),
         )
         body = AnswerSerializer(selectors.answers_for(request.user).get(pk=answer.pk)).data
-        return Response(body, status=status.HTTP_200_OK if replaced else status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_200_OK if answer.replaced else status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="A photo of an answer (to those who may see the inspection)",

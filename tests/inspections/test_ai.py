@@ -107,6 +107,13 @@ def test_an_unreachable_provider_is_502(mechanic_client, settings):
     assert response.status_code == 502 and response.json()["code"] == "ai_provider_error"
 
 
+@pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1:1/v1", "http://[::1"])
+def test_a_malformed_provider_url_is_502_not_500(mechanic_client, settings, url):
+    settings.AI_BASE_URL, settings.AI_MODEL, settings.AI_TIMEOUT_SECONDS = url, "m", 0.5
+    response = analyze(mechanic_client)
+    assert response.status_code == 502 and response.json()["code"] == "ai_provider_error"
+
+
 def test_the_photo_must_be_an_image(mechanic_client, server):
     response = mechanic_client.post(
         "/api/v1/ai/analyze", {"photo_base64": base64.b64encode(b"nope").decode(), **BODY}, format="json"
