@@ -116,6 +116,13 @@ class QuestionSerializer(ReadOnlyBlankMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+    def validate_options(self, options):
+        # `allow_null` lets the list be null; DRF would then let each option be null too.
+        if options is not None and any(option is None for option in options):
+            raise serializers.ValidationError(_("An option cannot be null."))
+        return options
+
+
 class QuestionUpdateSerializer(QuestionSerializer):
     checklist = serializers.PrimaryKeyRelatedField(read_only=True)
 

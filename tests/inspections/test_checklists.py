@@ -158,3 +158,10 @@ def _upload(content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("logo.png", content, content_type="image/png")
+
+
+def test_a_null_option_is_400(admin_client, gym):
+    checklist = make_checklist(gym)
+    body = {"checklist": checklist.pk, "text": "Q", "type": "multiple_choice", "options": [None, {"label": "A", "score": 1}]}
+    response = admin_client.post("/api/v1/questions/", body, format="json")
+    assert response.status_code == 400 and "options" in response.json()["errors"]
