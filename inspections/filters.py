@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from gymsite.core.dates import DateFilter, DateRangeFilterMixin
 from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
 
-from .models import Checklist, Inspection, InspectionStatus
+from .models import Answer, Checklist, Inspection, InspectionStatus, Question, QuestionType
 
 
 class ChecklistFilter(GymScopedFilterSet):
@@ -54,3 +54,23 @@ class InspectionFilter(DateRangeFilterMixin, GymScopedFilterSet):
         if not data.get("show_inactive") and data.get("status") != InspectionStatus.INACTIVE:
             queryset = queryset.exclude(status=InspectionStatus.INACTIVE)
         return queryset
+
+
+class QuestionFilter(filters.FilterSet):
+    checklist = IdFilter(field_name="checklist_id")
+    type = filters.ChoiceFilter(choices=QuestionType.choices)
+    section = filters.CharFilter(field_name="section", lookup_expr="iexact")
+
+    class Meta:
+        model = Question
+        fields = ["checklist", "type", "section"]
+
+
+class AnswerFilter(filters.FilterSet):
+    inspection = IdFilter(field_name="inspection_id")
+    question = IdFilter(field_name="question_id")
+    is_flagged = BooleanFilter()
+
+    class Meta:
+        model = Answer
+        fields = ["inspection", "question", "is_flagged"]

@@ -29,7 +29,9 @@ def checklist_detail(queryset: QuerySet[Checklist]) -> QuerySet[Checklist]:
 
 
 def questions_for(user) -> QuerySet[Question]:
-    return Question.objects.filter(checklist__in=checklists_for(user)).select_related("checklist")
+    return Question.objects.filter(checklist__in=checklists_for(user)).select_related("checklist").order_by(
+        "checklist_id", "order", "id"
+    )
 
 
 def inspections_for(user, requested_gym=None) -> QuerySet[Inspection]:
@@ -58,8 +60,11 @@ def inspection_detail(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
 
 
 def answers_for(user) -> QuerySet[Answer]:
-    return Answer.objects.filter(inspection__in=inspections_for(user)).select_related("inspection").prefetch_related(
-        Prefetch("photos", queryset=AnswerPhoto.objects.order_by("id"))
+    return (
+        Answer.objects.filter(inspection__in=inspections_for(user))
+        .select_related("inspection")
+        .prefetch_related(Prefetch("photos", queryset=AnswerPhoto.objects.order_by("id")))
+        .order_by("inspection_id", "question_order", "id")
     )
 
 

@@ -26,7 +26,7 @@ from gymsite.core.images import MAX_IMAGE_BYTES
 from gymsite.core.parsers import UploadParsersMixin
 
 from . import ai, photos, selectors, services
-from .filters import ChecklistFilter, InspectionFilter
+from .filters import AnswerFilter, ChecklistFilter, InspectionFilter, QuestionFilter
 from .models import MAX_PHOTOS_PER_ANSWER, AnswerPhoto
 from .report import render_report
 from .serializers import (
@@ -44,11 +44,9 @@ from .serializers import (
     QuestionUpdateSerializer,
 )
 
-PRIVATE_FILE_HEADERS = {
-    # Only the caller's browser keeps it, and never guesses another type for it.
-    "Cache-Control": "private, max-age=300",
-    "X-Content-Type-Options": "nosniff",
-}
+# The API's answers are never stored (NoStoreMiddleware's Cache-Control: no-store), files
+# included; a browser never guesses another type for them either.
+PRIVATE_FILE_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 def _file_response(file, content_type: str, filename: str) -> HttpResponse:
@@ -131,6 +129,7 @@ class ChecklistViewSet(
 
 
 @extend_schema_view(
+    list=extend_schema(summary="List questions (?checklist, ?type, ?section)"),
     retrieve=extend_schema(summary="A question"),
     create=extend_schema(summary="Add a question to a checklist (admin)"),
     update=extend_schema(summary="Change a question (admin)", request=QuestionUpdateSerializer, responses={200: QuestionSerializer}),
@@ -138,6 +137,7 @@ class ChecklistViewSet(
     destroy=extend_schema(summary="Remove a question (admin); completed inspections keep their answers"),
 )
 class QuestionViewSet(
+    mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -145,7 +145,10 @@ class QuestionViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = QuestionSerializer
+    filterset_class = QuestionFilter
+    ordering_fields = ["order", "id"]
     permission_map = {
+        "list": "checklists.read",
         "retrieve": "checklists.read",
         "create": "checklists.manage",
         "update": "checklists.manage",
@@ -289,11 +292,19 @@ def _photos_from_request(request, form_photos) -> list[photos.Photo] | None:
     return result
 
 
-@extend_schema_view(retrieve=extend_schema(summary="An answer"))
-class AnswerViewSet(UploadParsersMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="List answers of the inspections the caller may see (?inspection, ?question, ?is_flagged)"),
+    retrieve=extend_schema(summary="An answer"),
+)
+class AnswerViewSet(
+    UploadParsersMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = AnswerSerializer
+    filterset_class = AnswerFilter
+    ordering_fields = ["question_order", "id", "updated_at"]
     upload_actions = ("create",)
     permission_map = {
+        "list": "inspections.read",
         "retrieve": "inspections.read",
         "photo": "inspections.read",
         "create": "inspections.write",

@@ -316,3 +316,18 @@ def test_the_other_mechanic_cannot_complete_or_read(other_mechanic_client, mecha
     inspection = start(mechanic, checklist)
     assert other_mechanic_client.get(f"/api/v1/inspections/{inspection.pk}").status_code == 404
     assert client_for(mechanic).get(f"/api/v1/inspections/{inspection.pk}").status_code == 200
+
+
+def test_question_and_answer_lists(mechanic_client, other_mechanic_client, admin_client, mechanic, checklist, gym, other_gym, django_assert_max_num_queries, png):
+    make_checklist(other_gym, name="Foreign")
+    inspection = start(mechanic, checklist)
+    answer_all_required(mechanic, inspection, checklist.q, [png, png])
+    with django_assert_max_num_queries(4):
+        body = mechanic_client.get("/api/v1/questions/", {"checklist": checklist.pk}).json()
+    assert [q["text"] for q in body["results"]][:2] == ["Belt tension", "Emergency stop works?"] and body["count"] == 7
+    with django_assert_max_num_queries(4):
+        body = mechanic_client.get("/api/v1/answers/", {"inspection": inspection.pk}).json()
+    assert body["count"] == 5 and len(body["results"][-1]["photos"]) == 2
+    assert mechanic_client.get("/api/v1/answers/", {"is_flagged": "true"}).json()["count"] == 0
+    assert other_mechanic_client.get("/api/v1/answers/").json()["count"] == 0
+    assert admin_client.get("/api/v1/answers/").json()["count"] == 5
