@@ -327,6 +327,10 @@ class MissingQuestionSerializer(serializers.Serializer):
 
 
 class AnalyzeSerializer(serializers.Serializer):
+    question = VisibleRowField(
+        visible=selectors.questions_for, queryset=Question.objects.all(), required=False,
+        help_text=_("The question, when the client knows it: its checklist's ai_mode must allow AI, and a multiple choice question's options are used."),
+    )
     photo_base64 = serializers.CharField(max_length=MAX_BASE64_CHARS, trim_whitespace=False)
     question_text = serializers.CharField(max_length=500)
     question_type = serializers.ChoiceField(choices=QuestionType.choices)

@@ -21,13 +21,13 @@ from rest_framework.views import APIView
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.scoping import gym_for_write
-from gymsite.core.errors import Invalid, NotFound
+from gymsite.core.errors import Conflict, Invalid, NotFound
 from gymsite.core.images import MAX_IMAGE_BYTES
 from gymsite.core.parsers import UploadParsersMixin
 
 from . import ai, photos, selectors, services
 from .filters import AnswerFilter, ChecklistFilter, InspectionFilter, QuestionFilter
-from .models import MAX_PHOTOS_PER_ANSWER, AnswerPhoto
+from .models import MAX_PHOTOS_PER_ANSWER, AiMode, AnswerPhoto
 from .report import render_report
 from .serializers import (
     AnalyzeResponseSerializer,
@@ -375,14 +375,22 @@ class AnalyzeView(APIView):
         request=AnalyzeSerializer,
         responses={
             200: AnalyzeResponseSerializer,
+            409: OpenApiResponse(description="AI suggestions are off for the question's checklist (ai_off)."),
             502: OpenApiResponse(description="The AI provider failed, timed out or gave a reply that does not fit."),
             503: OpenApiResponse(description="No AI provider configured (ai_unavailable)."),
         },
     )
     def post(self, request):
-        form = AnalyzeSerializer(data=request.data)
+        form = AnalyzeSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        question = data.get("question")
+        options = tuple(data.get("options") or ())
+        if question is not None:
+            if question.checklist.ai_mode == AiMode.OFF:
+                raise Conflict(_("AI suggestions are off for this checklist."), "ai_off")
+            if question.options:
+                options = tuple(o["label"] for o in question.options)
         provider = ai.configured_provider()
         photo = photos.photo_from_bytes(photos.decode_base64(data["photo_base64"], field="photo_base64"), field="photo_base64")
         analysis = provider.analyze(
@@ -392,7 +400,7 @@ class AnalyzeView(APIView):
                 question_text=data["question_text"],
                 question_type=data["question_type"],
                 section=data.get("section", ""),
-                options=tuple(data.get("options") or ()),
+                options=options,
             )
         )
         body = {

@@ -127,3 +127,25 @@ def test_who_may_ask(server, trainer, receptionist, admin_user):
     assert analyze(client_for(trainer)).status_code == 403
     assert analyze(client_for(receptionist)).status_code == 403
     assert analyze(client_for(admin_user)).status_code == 200
+
+
+def test_a_named_question_follows_its_checklists_ai_mode(mechanic_client, server, checklist, admin_client):
+    deck = checklist.q["deck"]
+    response = analyze(mechanic_client, question=deck.pk)
+    assert response.status_code == 409 and response.json()["code"] == "ai_off"
+    assert server.requests == []
+    admin_client.patch(f"/api/v1/checklists/{checklist.pk}", {"ai_mode": "suggest"}, format="json")
+    server.content = json.dumps({"answer_value": "broken", "confidence": 0.9, "explanation": "", "is_flagged": True, "comments": ""})
+    response = analyze(mechanic_client, question=deck.pk, question_type="multiple_choice")
+    assert response.status_code == 200, response.content
+    assert response.json()["analysis"]["answer_value"] == "Broken"  # the question's own options
+    text = server.requests[-1]["body"]["messages"][0]["content"][0]["text"]
+    assert '"Good", "Worn", "Broken", "na"' in text
+
+
+def test_a_question_the_mechanic_cannot_see_is_400(mechanic_client, server, other_gym):
+    from .helpers import add_question, make_checklist
+
+    foreign = add_question(make_checklist(other_gym, ai_mode="suggest"))
+    response = analyze(mechanic_client, question=foreign.pk)
+    assert response.status_code == 400 and response.json()["code"] == "does_not_exist"
