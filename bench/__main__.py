@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("bench.classes", ()),
     ("bench.dashboard", ()),
     ("bench.backups", ()),
+    ("bench.inspections", ()),
 ]
 
 

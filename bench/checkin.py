@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,37 @@ def recreate_database(base_url: str, name: str) -> None:
 def server_env(bench_url: str, name: str) -> dict[str, str]:
     """The environment a benchmark's server and set-up run in: its own database, the
     production settings with DEBUG off and a key of its own, quiet logs."""
+def measure(label: str, clients: int, run: Callable[[Result], object]) -> Result:
+    """`run(result)` timed: the Result of a row, its seconds those of the whole run."""
+    result = Result(label, clients)
+    started = time.perf_counter()
+    run(result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def timed_parser(doc: str, *, seconds: float) -> argparse.ArgumentParser:
+    """A bench's command line: its summary (the docstring's first paragraph), then the
+    measured seconds per phase and the warm-up every timed bench takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=seconds, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    return parser
+
+
+def bench_database(parser: argparse.ArgumentParser, name: str) -> str:
+    """The URL of the bench's own database `name` on DATABASE_URL's server, dropped and
+    created afresh (a usage error without a PostgreSQL DATABASE_URL)."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        parser.error("set DATABASE_URL to a PostgreSQL server (the bench makes its own database)")
+    recreate_database(base_url, name)
+    return with_database(base_url, name)
+
+
+def bench_env(bench_url: str, name: str, **extra: str) -> dict[str, str]:
+    """The environment of a bench's servers (and of its own process once set up): production
+    settings on the bench database, quiet logs."""
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
@@ -98,9 +130,21 @@ def server_env(bench_url: str, name: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "gymsite.settings",
+        **extra,
     }
     env.pop("GYMSITE_TESTING", None)
     return env
+
+
+def migrate_and_setup(env: dict[str, str]) -> None:
+    """Migrate the bench database, then set Django up in this process against it."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
 
 
 def prepare(env: dict[str, str], members: int) -> dict:
@@ -304,6 +348,36 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, headers.get("connection", "").lower() == "close"
 
 
+class KeepAlive:
+    """A bench client's keep-alive connection: sends a request, times its answer, counts it
+    in `result` (done when its status is expected), and reconnects when the server closes."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def __aenter__(self) -> KeepAlive:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.writer.close()
+
+    async def exchange(self, request: bytes, expected: int | set[int], result: Result) -> None:
+        t0 = time.perf_counter()
+        self.writer.write(request)
+        status, close = await _read_response(self.reader)
+        result.latencies.append(time.perf_counter() - t0)
+        if status == expected or (isinstance(expected, set) and status in expected):
+            result.done += 1
+        else:
+            result.errors[status] += 1
+        if close:
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+
 # What an HTTP row sends: the check-in, and the floors under the same daphne (bench.urls).
 KINDS = {
     "checkin": ("POST /api/v1/members/{member}/check-in", 201, True),
@@ -322,9 +396,7 @@ async def _http_phase(
     body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
 
     async def client(index: int):
-        port = ports[index % len(ports)]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
+        async with KeepAlive(ports[index % len(ports)]) as connection:
             while time.perf_counter() < deadline:
                 member = next(pool, None) if kind == "checkin" else 0
                 if member is None:
@@ -332,19 +404,7 @@ async def _http_phase(
                 request = (
                     f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n"
                 ).encode()
-                t0 = time.perf_counter()
-                writer.write(request)
-                status, close = await _read_response(reader)
-                result.latencies.append(time.perf_counter() - t0)
-                if status == expected:
-                    result.done += 1
-                else:
-                    result.errors[status] += 1
-                if close:
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        finally:
-            writer.close()
+                await connection.exchange(request, expected, result)
 
     await asyncio.gather(*(client(i) for i in range(clients)))
 

@@ -21,13 +21,11 @@ Every phase is bounded by time; the servers are stopped at the end whatever happ
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
 import itertools
 import json
 import os
-import subprocess
 import sys
 import textwrap
 import threading
@@ -35,14 +33,16 @@ import time
 from datetime import UTC, datetime
 
 from bench.checkin import (
-    ROOT,
     Daphnes,
+    KeepAlive,
     Result,
-    _read_response,
+    bench_database,
+    bench_env,
     machine,
-    recreate_database,
+    measure,
+    migrate_and_setup,
     table,
-    with_database,
+    timed_parser,
 )
 
 BENCH_DB = "gymsite_bench_inventory"
@@ -51,13 +51,7 @@ SECTION = "## Sales per second"
 
 
 def prepare(env: dict[str, str], products: int) -> dict:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
-    )
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    migrate_and_setup(env)
     from django.db import connection
 
     from gymsite.accounts.audit import Actor
@@ -158,67 +152,34 @@ async def _sales(ports, clients: int, ctx, seconds: float, result: Result) -> No
     deadline = time.perf_counter() + seconds
 
     async def client(index: int):
-        port = ports[index % len(ports)]
         ids = ctx["product_ids"]
         products = itertools.cycle(ids[index % len(ids):] + ids[: index % len(ids)])
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
+        async with KeepAlive(ports[index % len(ports)]) as connection:
             while time.perf_counter() < deadline:
                 body = json.dumps({"product": next(products), "quantity": 1}).encode()
                 request = (
                     f"POST /api/v1/sales/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ctx['token']}\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                 ).encode() + body
-                t0 = time.perf_counter()
-                writer.write(request)
-                status, close = await _read_response(reader)
-                result.latencies.append(time.perf_counter() - t0)
-                if status == 201:
-                    result.done += 1
-                else:
-                    result.errors[status] += 1
-                if close:
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        finally:
-            writer.close()
+                await connection.exchange(request, 201, result)
 
     await asyncio.gather(*(client(i) for i in range(clients)))
 
 
 def http_phase(ports, clients: int, ctx, seconds: float, label: str) -> Result:
-    result = Result(label, clients)
-    started = time.perf_counter()
-    asyncio.run(_sales(ports, clients, ctx, seconds, result))
-    result.seconds = time.perf_counter() - started
-    return result
+    return measure(label, clients, lambda result: asyncio.run(_sales(ports, clients, ctx, seconds, result)))
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=1.0)
+    parser = timed_parser(__doc__, seconds=6.0)
     parser.add_argument("--products", type=int, default=20, help="products the clients sell in turn")
     parser.add_argument("--max-processes", type=int, default=4, help="server processes at most")
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith(("postgres://", "postgresql://")):
-        parser.error("set DATABASE_URL to a PostgreSQL server (the bench makes its own database)")
-    bench_url = with_database(base_url, BENCH_DB)
     started_on = machine()
-    recreate_database(base_url, BENCH_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "SECRET_KEY": "bench-inventory-" + "x" * 40,
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "gymsite.settings",
-        # No Celery round trip in the measured path: no product runs low (threshold 0).
-    }
-    env.pop("GYMSITE_TESTING", None)
+    bench_url = bench_database(parser, BENCH_DB)
+    # No Celery round trip in the measured path: no product runs low (threshold 0).
+    env = bench_env(bench_url, "inventory")
     ctx = prepare(env, products=args.products)
 
     results: list[Result] = []

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "classes",
     "dashboard",
     "backups",
+    "inspections",
 ]
 
 MIDDLEWARE = [
@@ -388,6 +389,8 @@ SPECTACULAR_SETTINGS = {
         "ClassSessionStatusEnum": "classes.models.SessionStatus.choices",
         "BookingStatusEnum": "classes.models.BookingStatus.choices",
         "BackupTypeEnum": "backups.models.BackupType.choices",
+        "InspectionStatusEnum": "inspections.models.InspectionStatus.choices",
+        "QuestionTypeEnum": "inspections.models.QuestionType.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -447,6 +450,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
+# Files only the API serves, to those who may see them (inspection photos, checklist logos):
+# never under MEDIA_ROOT, which a web server may publish.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default="") or VAR_DIR / "private")
+
+# --- Inspections: AI photo analysis (an OpenAI-compatible chat completions API) -----------
+# Unset AI_BASE_URL or AI_MODEL: no provider, POST /api/v1/ai/analyze answers 503.
+AI_BASE_URL = env.str("AI_BASE_URL", default="")
+AI_API_KEY = env.str("AI_API_KEY", default="")
+AI_MODEL = env.str("AI_MODEL", default="")
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS") if env.str("AI_TIMEOUT_SECONDS", default="") else 10.0
 
 # --- Logs -----------------------------------------------------------------------------
 # One structured line per request (gymsite.core.logs), JSON by default; secrets redacted

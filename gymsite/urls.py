@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("devices.urls")),
     path("", include("classes.urls")),
     path("", include("backups.urls")),
+    path("", include("inspections.urls")),
 ]
 
 urlpatterns = [

@@ -99,6 +99,15 @@ ROLES_TABLE: dict[str, set[str]] = {
     "classes.stats": {ADMIN},
     "classes.feeds": {ADMIN, TRAINER},
     "backups.manage": {ADMIN},
+    # inspections: admin templates and all inspections; mechanic own inspections (and the
+    # checklists they inspect with, and the AI's suggestions); trainer, receptionist nothing.
+    "checklists.read": {ADMIN, MECHANIC},
+    "checklists.manage": {ADMIN},
+    "inspections.read": {ADMIN, MECHANIC},
+    "inspections.write": {ADMIN, MECHANIC},
+    "inspections.read_all": {ADMIN},
+    "inspections.deactivate": {ADMIN},
+    "inspections.ai": {ADMIN, MECHANIC},
 }
 
 API_PREFIX = "api/v1/"

@@ -12,6 +12,8 @@ email, gender or photo URL; a membership and payment the system wrote, with no s
 user; granted and denied visits), so list answers exercise the shapes of real data.
 """
 
+import json
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -31,6 +33,7 @@ from gymsite.accounts.services import token_pair_for
 from gymsite.wsgi import application
 from tests.billing.factories import PlanFactory, give_membership
 from tests.factories import MemberFactory
+from tests.inspections.ai_server import ChatServer
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -54,6 +57,19 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(autouse=True)
+def _ai_provider(settings):
+    """POST /ai/analyze answers 503 without an AI provider and 502 when it fails, by design
+    (tests/inspections/test_ai.py): here it talks to a local chat completions server that
+    always suggests "na", an answer that fits every question type."""
+    with ChatServer() as chat:
+        chat.content = json.dumps(
+            {"answer_value": "na", "confidence": 0.5, "explanation": "", "is_flagged": False, "comments": ""}
+        )
+        settings.AI_BASE_URL, settings.AI_MODEL = chat.base_url, "stub"
+        yield
+
+
 @pytest.fixture
 def rows(gym):
     member = MemberFactory(gym=gym, email="", gender="", photo_url="", document_id="")
@@ -67,7 +83,35 @@ def rows(gym):
 
 
 @pytest.fixture
-def headers(staff, other_gym, rows) -> dict[str, dict[str, str]]:
+def inspection_rows(gym, mechanic):
+    """A checklist of every question type, an inspection with answers (a photo, an n/a, a
+    failure) and a completed one: the inspections' answers carry real data."""
+    from tests.inspections.helpers import (
+        add_question,
+        answer,
+        complete,
+        make_checklist,
+        png_bytes,
+        start,
+    )
+
+    checklist = make_checklist(None, name="Every gym")
+    belt = add_question(checklist, type="pass_fail", allow_photos=True, allow_na=True)
+    choice = add_question(
+        checklist, type="multiple_choice", options=[{"label": "Good", "score": 3}, {"label": "Bad", "score": 0, "is_failed": True}]
+    )
+    add_question(checklist, type="number", min_value=1, max_value=2, required=False)
+    draft = start(mechanic, checklist)
+    answer(mechanic, draft, belt, "pass", photos=[png_bytes()])
+    answer(mechanic, draft, choice, "Bad")
+    done = start(mechanic, checklist, vehicle_plate="", asset="Treadmill #4")
+    answer(mechanic, done, belt, "na")
+    answer(mechanic, done, choice, "Good")
+    complete(mechanic, done)
+
+
+@pytest.fixture
+def headers(staff, other_gym, rows, inspection_rows) -> dict[str, dict[str, str]]:
     """Authorization headers of one staff user per role (all but the admin in `gym`)."""
     return {
         role: {"Authorization": f"Bearer {token_pair_for(user)['access_token']}"}

@@ -90,6 +90,16 @@ ACTION_LABELS = {
     "backup.restore_requested": pgettext_lazy("audit action", "Restore requested"),
     "backup.restored": pgettext_lazy("audit action", "Backup restored"),
     "backup.restore_failed": pgettext_lazy("audit action", "Restore failed"),
+    "checklist.created": pgettext_lazy("audit action", "Checklist created"),
+    "checklist.changed": pgettext_lazy("audit action", "Checklist changed"),
+    "checklist.deactivated": pgettext_lazy("audit action", "Checklist deactivated"),
+    "question.created": pgettext_lazy("audit action", "Checklist question added"),
+    "question.changed": pgettext_lazy("audit action", "Checklist question changed"),
+    "question.deleted": pgettext_lazy("audit action", "Checklist question removed"),
+    "inspection.created": pgettext_lazy("audit action", "Inspection started"),
+    "inspection.answered": pgettext_lazy("audit action", "Inspection question answered"),
+    "inspection.completed": pgettext_lazy("audit action", "Inspection completed"),
+    "inspection.deactivated": pgettext_lazy("audit action", "Inspection deactivated"),
 }
 
 

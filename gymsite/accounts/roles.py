@@ -84,6 +84,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "classes.feeds": frozenset({A, T}),
     # backups: the admin only (take, restore, download, verify, test the email).
     "backups.manage": frozenset({A}),
+    # inspections (seed 003): the admin manages the checklist templates and sees every
+    # inspection; mechanics read the checklists, make and complete their own inspections
+    # and ask the AI for suggestions.
+    "checklists.read": frozenset({A, M}),
+    "checklists.manage": frozenset({A}),
+    "inspections.read": frozenset({A, M}),
+    "inspections.write": frozenset({A, M}),
+    "inspections.read_all": frozenset({A}),
+    "inspections.deactivate": frozenset({A}),
+    "inspections.ai": frozenset({A, M}),
 }
 
 

@@ -49,6 +49,11 @@ SITE_VARIABLES = [
     "EMAIL_USE_TLS",
     "DEFAULT_FROM_EMAIL",
     "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
+    "AI_BASE_URL",
+    "AI_API_KEY",
+    "AI_MODEL",
+    "AI_TIMEOUT_SECONDS",
     "GYMSITE_VAR_DIR",
     "GYMSITE_TESTING",
     "DEBUG",
@@ -284,10 +289,11 @@ def _wait_worker(site: Site) -> None:
 
 
 @contextlib.contextmanager
-def running_site(tmp: Path, *, database_url: str, redis_url: str):
+def running_site(tmp: Path, *, database_url: str, redis_url: str, extra_env: dict[str, str] | None = None):
     """Builds the database, starts the SMTP sink, daphne and a worker; yields a Site and
     stops everything it started, whatever happens. `database_url`: a PostgreSQL server
-    to make a database of our own on, or "" for SQLite under `tmp`."""
+    to make a database of our own on, or "" for SQLite under `tmp`. `extra_env`: settings
+    of this site's own (an AI provider...)."""
     var_dir = tmp / "var"
     log_dir = tmp / "logs"
     var_dir.mkdir()
@@ -367,6 +373,7 @@ def running_site(tmp: Path, *, database_url: str, redis_url: str):
             PYTHONUNBUFFERED="1",
         )
         (var_dir / "metrics").mkdir()
+        env.update(extra_env or {})
         _run(["migrate", "--noinput", "-v", "0"], env, log_dir, "migrate")
         _run(["seed_demo", "--force"], env, log_dir, "seed_demo")
 

@@ -33,6 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.inspections.ai_server import ChatServer
+
 from .stack import running_site
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +59,19 @@ ACCOUNTS = {
 @pytest.fixture(scope="module")
 def http_site(tmp_path_factory):
     database_url = django_settings.DATABASE_URL if django_settings.IS_POSTGRES else ""
-    with running_site(
-        tmp_path_factory.mktemp("schemathesis"),
-        database_url=database_url,
-        redis_url=django_settings.REDIS_URL,
-    ) as running:
-        yield running
+    # POST /ai/analyze answers 503 without an AI provider and 502 when it fails, by design:
+    # the site talks to a local chat completions server suggesting "na" (fits every type).
+    with ChatServer() as chat:
+        chat.content = json.dumps(
+            {"answer_value": "na", "confidence": 0.5, "explanation": "", "is_flagged": False, "comments": ""}
+        )
+        with running_site(
+            tmp_path_factory.mktemp("schemathesis"),
+            database_url=database_url,
+            redis_url=django_settings.REDIS_URL,
+            extra_env={"AI_BASE_URL": chat.base_url, "AI_MODEL": "stub"},
+        ) as running:
+            yield running
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ DEMO_HOOKS = [
     "devices.demo.seed_demo",
     "inventory.demo.seed_demo",
     "classes.demo.seed_demo",
+    "inspections.demo.seed_demo",
 ]
 
 
