@@ -88,9 +88,6 @@ def recreate_database(base_url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def server_env(bench_url: str, name: str) -> dict[str, str]:
-    """The environment a benchmark's server and set-up run in: its own database, the
-    production settings with DEBUG off and a key of its own, quiet logs."""
 def measure(label: str, clients: int, run: Callable[[Result], object]) -> Result:
     """`run(result)` timed: the Result of a row, its seconds those of the whole run."""
     result = Result(label, clients)

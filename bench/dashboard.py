@@ -38,9 +38,9 @@ from bench.checkin import (
     Daphnes,
     Result,
     _read_response,
+    bench_env,
     machine,
     recreate_database,
-    server_env,
     table,
     with_database,
 )
@@ -225,7 +225,7 @@ def main(argv=None) -> int:
     bench_url = with_database(base_url, BENCH_DB)
     started_on = machine()
     recreate_database(base_url, BENCH_DB)
-    env = server_env(bench_url, "dashboard")
+    env = bench_env(bench_url, "dashboard")
     loaded = time.perf_counter()
     ctx = prepare(env, members=args.members, payments=args.payments, visits=args.visits)
     loaded = time.perf_counter() - loaded
