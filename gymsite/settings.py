@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "billing",
     "attendance",
     "inventory",
+    "training",
     "devices",
 ]
 
