@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from members.models import Member
 
 from .arithmetic import MEASURES, SetRow, day_figures, flag_records, series_progress
-from .models import Exercise, Measurement, Routine, WorkoutLog, WorkoutSet
+from .models import Exercise, Measurement, Routine, RoutineItem, WorkoutLog, WorkoutSet
 
 
 def measurements_queryset() -> QuerySet[Measurement]:
@@ -20,11 +20,15 @@ def measurements_queryset() -> QuerySet[Measurement]:
 
 
 def routines_queryset() -> QuerySet[Routine]:
-    return Routine.objects.select_related("gym", "member", "created_by").prefetch_related("items__exercise")
+    """Routines with their items and the items' exercises: three queries for a page."""
+    items = RoutineItem.objects.select_related("exercise").order_by("position")
+    return Routine.objects.select_related("gym", "member", "created_by").prefetch_related(Prefetch("items", items))
 
 
 def workouts_queryset() -> QuerySet[WorkoutLog]:
-    return WorkoutLog.objects.select_related("member", "routine", "recorded_by").prefetch_related("sets__exercise")
+    """Workouts with their sets and the sets' exercises: three queries for a page."""
+    sets = WorkoutSet.objects.select_related("exercise").order_by("exercise_id", "set_number")
+    return WorkoutLog.objects.select_related("member", "routine", "recorded_by").prefetch_related(Prefetch("sets", sets))
 
 
 def visible_exercises(user, requested_gym_id: int | None = None) -> QuerySet[Exercise]:

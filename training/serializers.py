@@ -178,7 +178,14 @@ class ExerciseUpdateSerializer(ExerciseSerializer):
     category = serializers.ChoiceField(choices=ExerciseCategory.choices, required=False)
 
 
-def resolve_exercises(rows: list[dict], request, field: str) -> None:
+def _with_exercise_key(row) -> dict:
+    """A nested row whose `exercise` id DRF read into `exercise_id` (its source)."""
+    row = dict(row)
+    row["exercise"] = row.pop("exercise_id")
+    return row
+
+
+def resolve_exercises(rows: list[dict], request) -> None:
     """Replaces each row's `exercise` id by the exercise, looked up among those the user
     may see in one query for the whole list (400 does_not_exist on the row otherwise)."""
     ids = {row["exercise"] for row in rows}
@@ -190,7 +197,7 @@ def resolve_exercises(rows: list[dict], request, field: str) -> None:
         for row in rows
     ]
     if any(errors):
-        raise serializers.ValidationError({field: errors}, code="does_not_exist")
+        raise serializers.ValidationError(errors, code="does_not_exist")
     for row in rows:
         row["exercise"] = found[row["exercise"]]
 
@@ -239,8 +246,8 @@ class RoutineSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "member_name", "source", "created_by", "created_at", "updated_at"]
 
     def validate_items(self, items):
-        rows = [{**row, "exercise": row.pop("exercise_id")} for row in items]
-        resolve_exercises(rows, self.context["request"], "items")
+        rows = [_with_exercise_key(row) for row in items]
+        resolve_exercises(rows, self.context["request"])
         return [Item(**row) for row in rows]
 
 
@@ -295,8 +302,8 @@ class WorkoutSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "member_name", "routine_name", "local_date", "recorded_by", "created_at", "updated_at"]
 
     def validate_sets(self, sets):
-        rows = [{**row, "exercise": row.pop("exercise_id")} for row in sets]
-        resolve_exercises(rows, self.context["request"], "sets")
+        rows = [_with_exercise_key(row) for row in sets]
+        resolve_exercises(rows, self.context["request"])
         return [SetEntry(**row) for row in rows]
 
 

@@ -29,7 +29,6 @@ from members.models import Member
 from .arithmetic import MEASURE_RANGES, MEASURE_UNITS, MEASURES, out_of_range
 from .models import (
     EXERCISE_EDITABLE_FIELDS,
-    MEASURE_LABELS,
     MEASUREMENT_EDITABLE_FIELDS,
     ROUTINE_EDITABLE_FIELDS,
     WORKOUT_EDITABLE_FIELDS,
@@ -69,10 +68,7 @@ def _check_measures(values: Mapping[str, Decimal | None]) -> None:
     for name in out_of_range(values):
         low, high = MEASURE_RANGES[name]
         errors[name] = [
-            str(
-                _("Give a %(measure)s between %(low)s and %(high)s %(unit)s.")
-                % {"measure": MEASURE_LABELS[name], "low": low, "high": high, "unit": MEASURE_UNITS[name]}
-            )
+            str(_("Give a value between %(low)s and %(high)s %(unit)s.") % {"low": low, "high": high, "unit": MEASURE_UNITS[name]})
         ]
     if errors:
         raise Invalid(_("Some measures are not plausible."), "implausible_measure", errors=errors)

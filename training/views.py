@@ -273,13 +273,11 @@ class ExerciseViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         user = self.request.user
-        if "gym" in data and data["gym"] is None and user.is_admin:
-            gym = None  # an administrator's global exercise
-        elif user.is_admin and "gym" not in data:
-            gym = None
-        else:
-            gym = gym_for_write(user, data.get("gym"))
-        data.pop("gym", None)
+        requested = data.pop("gym", None)
+        # No gym (left out by an administrator, or null): a global exercise, which the
+        # service lets administrators alone create.
+        global_exercise = requested is None and (user.is_admin or "gym" in serializer.validated_data)
+        gym = None if global_exercise else gym_for_write(user, requested)
         serializer.instance = services.exercise_create(actor=_actor(self.request), gym=gym, **data)
 
     def perform_update(self, serializer):

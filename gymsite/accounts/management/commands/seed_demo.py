@@ -26,6 +26,7 @@ DEMO_HOOKS = [
     "attendance.demo.seed_demo",
     "devices.demo.seed_demo",
     "inventory.demo.seed_demo",
+    "training.demo.seed_demo",
 ]
 
 
