@@ -139,7 +139,7 @@ class MeasurementViewSet(GymScopedMixin, viewsets.ModelViewSet):
         services.measurement_delete(actor=_actor(self.request), measurement=instance)
 
     @extend_schema(
-        summary="A member's measurements, newest first", parameters=[MEMBER_ID],
+        summary="A member's measurements, newest first", parameters=[MEMBER_ID, GYM_PARAM],
         responses={200: MeasurementSerializer(many=True)},
     )
     @action(detail=False, methods=["get"], url_path=r"member/(?P<member_id>\d+)")
@@ -151,7 +151,7 @@ class MeasurementViewSet(GymScopedMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="A member's latest measurement",
         description=gettext_lazy("404 no_measurements when the member has none."),
-        parameters=[MEMBER_ID],
+        parameters=[MEMBER_ID, GYM_PARAM],
         responses={200: MeasurementSerializer},
         filters=False,
     )
@@ -171,7 +171,7 @@ class MeasurementViewSet(GymScopedMixin, viewsets.ModelViewSet):
             "the change as a percentage of the start (null when the start is 0 or missing) and how many "
             "measurements had it."
         ),
-        parameters=[MEMBER_ID, RangeQuerySerializer],
+        parameters=[MEMBER_ID, RangeQuerySerializer, GYM_PARAM],
         responses={200: MeasurementProgressSerializer},
         filters=False,
     )
@@ -187,12 +187,13 @@ class MeasurementViewSet(GymScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         summary="A chart of a member's measures over time (PNG)",
+        operation_id="measurements_member_chart",
         description=gettext_lazy(
             "A line chart drawn on the server, titled with the member's name, labelled in the "
             "request's language. ?fields=weight,abdomen (default weight; bmi too); an unknown "
             "field is a 400."
         ),
-        parameters=[MEMBER_ID, ChartQuerySerializer],
+        parameters=[MEMBER_ID, ChartQuerySerializer, GYM_PARAM],
         responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The chart.")},
         filters=False,
     )
@@ -443,7 +444,7 @@ class ProgressView(APIView):
             "the best estimated one-rep max (Epley) and the records it set against every earlier day "
             "(weight, volume, one_rep_max). A first day sets the marks and is no record."
         ),
-        parameters=[ProgressQuerySerializer, GYM_PARAM],
+        parameters=[ProgressQuerySerializer],
         responses={200: ProgressSerializer},
         tags=["progress"],
     )
