@@ -18,7 +18,8 @@ from gymsite.accounts.models import Gym
 from gymsite.core.models import TimeStampedModel
 from members.models import Member
 
-from .arithmetic import MEASURE_RANGES, MEASURES, bmi
+from .arithmetic import MEASURE_RANGES, MEASURE_UNITS, MEASURES, bmi
+from .validators import PlausibleRange
 
 MEASURE_LABELS = {
     "height": _("height"),
@@ -43,7 +44,15 @@ WORKOUT_EDITABLE_FIELDS = ("performed_at", "routine", "notes", "sets")
 
 
 def _measure_field(name: str) -> models.DecimalField:
-    return models.DecimalField(MEASURE_LABELS[name], max_digits=5, decimal_places=1, null=True, blank=True)
+    low, high = MEASURE_RANGES[name]
+    return models.DecimalField(
+        MEASURE_LABELS[name],
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[PlausibleRange(low, high, MEASURE_UNITS[name])],
+    )
 
 
 class Measurement(TimeStampedModel):
@@ -91,6 +100,7 @@ class Measurement(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(*[Q(**{f"{name}__isnull": False}) for name in MEASURES], _connector=Q.OR),
                 name="measurement_has_a_measure",
+                violation_error_message=_("Give at least one measure."),
             ),
             *[
                 models.CheckConstraint(

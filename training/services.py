@@ -42,6 +42,7 @@ from .models import (
     WorkoutLog,
     WorkoutSet,
 )
+from .validators import message as range_message
 
 # A moment staff give may run ahead of the server's clock by this much (a phone's clock).
 CLOCK_SKEW = timedelta(minutes=5)
@@ -67,9 +68,7 @@ def _check_measures(values: Mapping[str, Decimal | None]) -> None:
     errors = {}
     for name in out_of_range(values):
         low, high = MEASURE_RANGES[name]
-        errors[name] = [
-            str(_("Give a value between %(low)s and %(high)s %(unit)s.") % {"low": low, "high": high, "unit": MEASURE_UNITS[name]})
-        ]
+        errors[name] = [range_message(low, high, MEASURE_UNITS[name])]
     if errors:
         raise Invalid(_("Some measures are not plausible."), "implausible_measure", errors=errors)
     if all(values.get(name) is None for name in MEASURES):
