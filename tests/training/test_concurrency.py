@@ -4,9 +4,9 @@ at once get one exercise and a 400, never a 500."""
 
 import pytest
 
-from training.models import Exercise, RoutineItem, WorkoutSet
 from tests.concurrency import run_together
 from tests.conftest import client_for
+from training.models import Exercise, RoutineItem, WorkoutSet
 
 from .helpers import make_exercise, make_member, make_routine, make_workout
 
