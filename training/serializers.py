@@ -9,6 +9,7 @@ from gymsite.accounts.models import Gym
 from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.core.dates import BoundedDateField, BoundedDateTimeField
 from gymsite.core.ids import MAX_ID
+from gymsite.core.serializer_cache import CachedFieldsMixin
 from members.models import Member
 
 from .arithmetic import MEASURE_UNITS, MEASURES
@@ -31,8 +32,17 @@ MAX_WEIGHT_KG = 1000
 MAX_SECONDS = 24 * 60 * 60
 
 
+class MeasureField(serializers.DecimalField):
+    """A measure in, checked as a decimal of one place; out as a JSON number. Out, it skips
+    DRF's quantizing in a decimal context of its own: the column holds one place already,
+    and a list of 50 sittings has 700 of them."""
+
+    def to_representation(self, value):
+        return None if value is None else float(value)
+
+
 def _measure_field(name: str, **kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
+    return MeasureField(
         max_digits=5,
         decimal_places=1,
         coerce_to_string=False,
@@ -53,7 +63,7 @@ def _weight_field(**kwargs) -> serializers.DecimalField:
 # --- Measurements ---------------------------------------------------------------------------
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     member = VisibleRelatedField(queryset=Member.objects.all())
     member_name = serializers.CharField(source="member.full_name", read_only=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
