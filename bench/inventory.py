@@ -27,21 +27,20 @@ import functools
 import itertools
 import json
 import os
-import subprocess
 import sys
 import textwrap
-import threading
-import time
 from datetime import UTC, datetime
 
 from bench.checkin import (
-    ROOT,
     Daphnes,
     Result,
-    _read_response,
+    keepalive_clients,
     machine,
     recreate_database,
+    setup_django,
     table,
+    threaded_floor,
+    timed,
     with_database,
 )
 
@@ -51,13 +50,7 @@ SECTION = "## Sales per second"
 
 
 def prepare(env: dict[str, str], products: int) -> dict:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
-    )
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    setup_django(env)
     from django.db import connection
 
     from gymsite.accounts.audit import Actor
@@ -112,86 +105,40 @@ SALE_SQL = [
 
 
 def floor_phase(url: str, clients: int, ctx, seconds: float) -> Result:
-    import psycopg
+    cycles = {}
 
-    result = Result("floor: the service's 7 statements (psycopg)", clients)
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-    deadline = [0.0]
+    def sale(conn, index: int):
+        products = cycles.setdefault(index, itertools.cycle(ctx["product_ids"][index:] + ctx["product_ids"][:index]))
+        params = {"product": next(products), "gym": ctx["gym_id"], "user": ctx["user_id"], "now": datetime.now(UTC),
+                  "sale": None}
+        with conn.transaction():
+            for sql in SALE_SQL:
+                cursor = conn.execute(sql, params)
+                if sql.startswith("INSERT INTO inventory_sale "):
+                    params["sale"] = cursor.fetchone()[0]
 
-    def worker(index: int):
-        latencies, done = [], 0
-        products = itertools.cycle(ctx["product_ids"][index:] + ctx["product_ids"][:index])
-        with psycopg.connect(url) as conn:
-            barrier.wait()
-            while time.perf_counter() < deadline[0]:
-                params = {"product": next(products), "gym": ctx["gym_id"], "user": ctx["user_id"],
-                          "now": datetime.now(UTC), "sale": None}
-                t0 = time.perf_counter()
-                with conn.transaction():
-                    for sql in SALE_SQL:
-                        cursor = conn.execute(sql, params)
-                        if sql.startswith("INSERT INTO inventory_sale "):
-                            params["sale"] = cursor.fetchone()[0]
-                latencies.append(time.perf_counter() - t0)
-                done += 1
-        with lock:
-            result.done += done
-            result.latencies.extend(latencies)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline[0] = time.perf_counter() + seconds
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    result.seconds = time.perf_counter() - started
-    return result
+    return threaded_floor(url, clients, seconds, "floor: the service's 7 statements (psycopg)", sale)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-async def _sales(ports, clients: int, ctx, seconds: float, result: Result) -> None:
-    deadline = time.perf_counter() + seconds
+def _sales(ports, clients: int, ctx, seconds: float, result: Result):
+    ids = ctx["product_ids"]
+    cycles = {i: itertools.cycle(ids[i % len(ids):] + ids[: i % len(ids)]) for i in range(clients)}
 
-    async def client(index: int):
-        port = ports[index % len(ports)]
-        ids = ctx["product_ids"]
-        products = itertools.cycle(ids[index % len(ids):] + ids[: index % len(ids)])
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while time.perf_counter() < deadline:
-                body = json.dumps({"product": next(products), "quantity": 1}).encode()
-                request = (
-                    f"POST /api/v1/sales/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ctx['token']}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                ).encode() + body
-                t0 = time.perf_counter()
-                writer.write(request)
-                status, close = await _read_response(reader)
-                result.latencies.append(time.perf_counter() - t0)
-                if status == 201:
-                    result.done += 1
-                else:
-                    result.errors[status] += 1
-                if close:
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        finally:
-            writer.close()
+    def request(index: int) -> bytes:
+        body = json.dumps({"product": next(cycles[index]), "quantity": 1}).encode()
+        return (
+            f"POST /api/v1/sales/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ctx['token']}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
 
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    return keepalive_clients(ports, clients, seconds, result, request, 201)
 
 
 def http_phase(ports, clients: int, ctx, seconds: float, label: str) -> Result:
-    result = Result(label, clients)
-    started = time.perf_counter()
-    asyncio.run(_sales(ports, clients, ctx, seconds, result))
-    result.seconds = time.perf_counter() - started
-    return result
+    return timed(lambda result: _sales(ports, clients, ctx, seconds, result), label, clients)
 
 
 def main(argv=None) -> int:

@@ -30,22 +30,21 @@ import itertools
 import os
 import random
 import re
-import subprocess
 import sys
 import textwrap
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bench.checkin import (
-    ROOT,
     Daphnes,
     Result,
-    _read_response,
+    keepalive_clients,
     machine,
     recreate_database,
+    setup_django,
     table,
+    threaded_floor,
+    timed,
     with_database,
 )
 
@@ -55,13 +54,7 @@ SECTION = "## A member's measurements"
 
 
 def prepare(env: dict[str, str], members: int, measurements: int) -> dict:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
-    )
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    setup_django(env)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
@@ -112,86 +105,42 @@ def prepare(env: dict[str, str], members: int, measurements: int) -> dict:
 
 
 def floor_phase(url: str, clients: int, ctx, seconds: float) -> Result:
-    import psycopg
+    first = ctx["first_member"]
+    ids = ctx["member_ids"]
+    cycles = {}
 
-    first = str(ctx["first_member"])
-    result = Result(f"floor: the request's {len(ctx['statements'])} statements (psycopg)", clients)
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-    deadline = [0.0]
+    def page(conn, index: int):
+        if not conn.autocommit:
+            conn.autocommit = True  # as Django reads: no transaction around a GET's SELECTs
+        member = next(cycles.setdefault(index, itertools.cycle(ids[index:] + ids[:index])))
+        for sql in ctx["statements"]:
+            # The member's id stands in the captured text as a literal: swap it.
+            conn.execute(re.sub(rf'"member_id" = {first}\b', f'"member_id" = {member}', sql)).fetchall()
 
-    def worker(index: int):
-        latencies, done = [], 0
-        members = itertools.cycle(ctx["member_ids"][index:] + ctx["member_ids"][:index])
-        with psycopg.connect(url, autocommit=True) as conn:
-            barrier.wait()
-            while time.perf_counter() < deadline[0]:
-                member = str(next(members))
-                t0 = time.perf_counter()
-                for sql in ctx["statements"]:
-                    # The member's id stands in the captured text as a literal: swap it.
-                    conn.execute(re.sub(rf'"member_id" = {first}\b', f'"member_id" = {member}', sql)).fetchall()
-                latencies.append(time.perf_counter() - t0)
-                done += 1
-        with lock:
-            result.done += done
-            result.latencies.extend(latencies)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline[0] = time.perf_counter() + seconds
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    result.seconds = time.perf_counter() - started
-    return result
+    label = f"floor: the request's {len(ctx['statements'])} statements (psycopg)"
+    return threaded_floor(url, clients, seconds, label, page)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-async def _gets(ports, clients: int, ctx, seconds: float, result: Result, bare: bool) -> None:
-    deadline = time.perf_counter() + seconds
+def _gets(ports, clients: int, ctx, seconds: float, result: Result, bare: bool):
+    ids = ctx["member_ids"]
+    cycles = {i: itertools.cycle(ids[i % len(ids):] + ids[: i % len(ids)]) for i in range(clients)}
 
-    async def client(index: int):
-        port = ports[index % len(ports)]
-        ids = ctx["member_ids"]
-        members = itertools.cycle(ids[index % len(ids):] + ids[: index % len(ids)])
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while time.perf_counter() < deadline:
-                if bare:
-                    head = "GET /bench/drf HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-                else:
-                    head = (
-                        f"GET /api/v1/measurements/?member={next(members)}&limit=50 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        f"Authorization: Bearer {ctx['token']}\r\n\r\n"
-                    )
-                t0 = time.perf_counter()
-                writer.write(head.encode())
-                status, close = await _read_response(reader)
-                result.latencies.append(time.perf_counter() - t0)
-                if status == 200:
-                    result.done += 1
-                else:
-                    result.errors[status] += 1
-                if close:
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        finally:
-            writer.close()
+    def request(index: int) -> bytes:
+        if bare:
+            return b"GET /bench/drf HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        return (
+            f"GET /api/v1/measurements/?member={next(cycles[index])}&limit=50 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {ctx['token']}\r\n\r\n"
+        ).encode()
 
-    await asyncio.gather(*(client(i) for i in range(clients)))
+    return keepalive_clients(ports, clients, seconds, result, request, 200)
 
 
 def http_phase(ports, clients: int, ctx, seconds: float, label: str, bare: bool = False) -> Result:
-    result = Result(label, clients)
-    started = time.perf_counter()
-    asyncio.run(_gets(ports, clients, ctx, seconds, result, bare))
-    result.seconds = time.perf_counter() - started
-    return result
+    return timed(lambda result: _gets(ports, clients, ctx, seconds, result, bare), label, clients)
 
 
 def main(argv=None) -> int:

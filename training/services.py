@@ -94,9 +94,7 @@ def measurement_record(
 ) -> Measurement:
     """Record a sitting of measurements for `member` (at least one measure, each
     plausible); `measured_at` defaults to now and is never in the future."""
-    unknown = set(measures) - set(MEASURES)
-    if unknown:
-        check_editable(measures, MEASURES)
+    check_editable(measures, MEASURES)
     _check_measures(measures)
     measured_at = measured_at or timezone.now()
     _check_not_future("measured_at", measured_at)

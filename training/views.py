@@ -293,6 +293,45 @@ class ExerciseViewSet(viewsets.ModelViewSet):
 # --- Routines -------------------------------------------------------------------------------
 
 
+class NestedWriteMixin:
+    """Create and update through a service, for rows written with their nested rows (a
+    routine's items, a workout's sets): the answer is the row read again with them."""
+
+    update_serializer_class: type
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return self.update_serializer_class
+        return super().get_serializer_class()
+
+    def service_create(self, data: dict):
+        raise NotImplementedError
+
+    def service_update(self, obj, changes: dict) -> None:
+        raise NotImplementedError
+
+    def _fresh(self, obj) -> dict:
+        row = type(self).queryset.get(pk=obj.pk)
+        return self.serializer_class(row, context=self.get_serializer_context()).data
+
+    def create(self, request, *args, **kwargs):
+        form = self.serializer_class(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        obj = self.service_create(dict(form.validated_data))
+        return Response(self._fresh(obj), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        form = self.update_serializer_class(
+            obj, data=request.data, context=self.get_serializer_context(), partial=kwargs.get("partial", False)
+        )
+        form.is_valid(raise_exception=True)
+        self.service_update(obj, dict(form.validated_data))
+        return Response(self._fresh(obj))
+
+
+
+
 @extend_schema_view(
     list=extend_schema(summary="List routines (templates and members' copies)"),
     retrieve=extend_schema(summary="A routine with its items in order"),
@@ -304,9 +343,10 @@ class ExerciseViewSet(viewsets.ModelViewSet):
     partial_update=extend_schema(request=RoutineUpdateSerializer, responses={200: RoutineSerializer}),
     destroy=extend_schema(summary="Delete a routine"),
 )
-class RoutineViewSet(GymScopedMixin, viewsets.ModelViewSet):
+class RoutineViewSet(NestedWriteMixin, GymScopedMixin, viewsets.ModelViewSet):
     queryset = selectors.routines_queryset()
     serializer_class = RoutineSerializer
+    update_serializer_class = RoutineUpdateSerializer
     filterset_class = RoutineFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     permission_map = {
@@ -319,30 +359,12 @@ class RoutineViewSet(GymScopedMixin, viewsets.ModelViewSet):
         "assign": "routines.manage",
     }
 
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return RoutineUpdateSerializer
-        return super().get_serializer_class()
+    def service_create(self, data: dict) -> Routine:
+        gym = gym_for_write(self.request.user, data.pop("gym", None))
+        return services.routine_create(actor=_actor(self.request), gym=gym, **data)
 
-    def _fresh(self, routine: Routine) -> dict:
-        return RoutineSerializer(selectors.routines_queryset().get(pk=routine.pk), context=self.get_serializer_context()).data
-
-    def create(self, request, *args, **kwargs):
-        form = RoutineSerializer(data=request.data, context=self.get_serializer_context())
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        gym = gym_for_write(request.user, data.pop("gym", None))
-        routine = services.routine_create(actor=_actor(request), gym=gym, **data)
-        return Response(self._fresh(routine), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        routine = self.get_object()
-        form = RoutineUpdateSerializer(
-            routine, data=request.data, context=self.get_serializer_context(), partial=kwargs.get("partial", False)
-        )
-        form.is_valid(raise_exception=True)
-        services.routine_update(actor=_actor(request), routine=routine, changes=dict(form.validated_data))
-        return Response(self._fresh(routine))
+    def service_update(self, obj, changes: dict) -> None:
+        services.routine_update(actor=_actor(self.request), routine=obj, changes=changes)
 
     def perform_destroy(self, instance):
         services.routine_delete(actor=_actor(self.request), routine=instance)
@@ -387,9 +409,10 @@ class MemberTrainingViewSet(MemberRoutesViewSet):
     partial_update=extend_schema(request=WorkoutUpdateSerializer, responses={200: WorkoutSerializer}),
     destroy=extend_schema(summary="Delete a workout"),
 )
-class WorkoutViewSet(GymScopedMixin, viewsets.ModelViewSet):
+class WorkoutViewSet(NestedWriteMixin, GymScopedMixin, viewsets.ModelViewSet):
     queryset = selectors.workouts_queryset()
     serializer_class = WorkoutSerializer
+    update_serializer_class = WorkoutUpdateSerializer
     filterset_class = WorkoutFilter
     ordering_fields = ["performed_at", "created_at"]
     gym_field = "member__gym"
@@ -402,30 +425,12 @@ class WorkoutViewSet(GymScopedMixin, viewsets.ModelViewSet):
         "destroy": "workouts.manage",
     }
 
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return WorkoutUpdateSerializer
-        return super().get_serializer_class()
-
-    def _fresh(self, workout) -> dict:
-        return WorkoutSerializer(selectors.workouts_queryset().get(pk=workout.pk), context=self.get_serializer_context()).data
-
-    def create(self, request, *args, **kwargs):
-        form = WorkoutSerializer(data=request.data, context=self.get_serializer_context())
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
+    def service_create(self, data: dict):
         member = Member.objects.select_related("gym").get(pk=data.pop("member").pk)
-        workout = services.workout_log(actor=_actor(request), member=member, **data)
-        return Response(self._fresh(workout), status=status.HTTP_201_CREATED)
+        return services.workout_log(actor=_actor(self.request), member=member, **data)
 
-    def update(self, request, *args, **kwargs):
-        workout = self.get_object()
-        form = WorkoutUpdateSerializer(
-            workout, data=request.data, context=self.get_serializer_context(), partial=kwargs.get("partial", False)
-        )
-        form.is_valid(raise_exception=True)
-        services.workout_update(actor=_actor(request), workout=workout, changes=dict(form.validated_data))
-        return Response(self._fresh(workout))
+    def service_update(self, obj, changes: dict) -> None:
+        services.workout_update(actor=_actor(self.request), workout=obj, changes=changes)
 
     def perform_destroy(self, instance):
         services.workout_delete(actor=_actor(self.request), workout=instance)
