@@ -5,7 +5,7 @@ tests it on known series without a database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -107,7 +107,9 @@ def epley(weight_kg: Decimal | None, reps: int | None) -> Decimal | None:
 
 @dataclass(frozen=True)
 class SetRow:
-    exercise_id: int
+    # What figures and records are kept apart by: an exercise's id, or any sortable key
+    # (the selectors use (member id, exercise id) to follow a gym's members at once).
+    exercise_id: Hashable
     day: date
     reps: int | None
     weight_kg: Decimal | None
@@ -115,7 +117,7 @@ class SetRow:
 
 @dataclass
 class DayFigures:
-    exercise_id: int
+    exercise_id: Hashable
     day: date
     sets: int = 0
     reps: int = 0
@@ -142,7 +144,7 @@ def _max(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 def day_figures(rows: Iterable[SetRow]) -> list[DayFigures]:
     """Per exercise and day: sets, reps, the best weight, the volume (Σ reps × weight) and
     the best Epley one-rep max; ordered by exercise, then day."""
-    days: dict[tuple[int, date], DayFigures] = {}
+    days: dict[tuple[Hashable, date], DayFigures] = {}
     for row in rows:
         figures = days.get((row.exercise_id, row.day))
         if figures is None:
@@ -162,7 +164,7 @@ def flag_records(figures: Sequence[DayFigures]) -> list[DayFigures]:
     volume or estimated one-rep max. `figures` ordered by exercise then day (as
     `day_figures` returns them). A first day sets the mark and is not a record: there
     was nothing to beat."""
-    best: dict[int, list[Decimal | None]] = {}
+    best: dict[Hashable, list[Decimal | None]] = {}
     for day in figures:
         marks = best.get(day.exercise_id)
         if marks is None:

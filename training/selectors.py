@@ -71,26 +71,36 @@ def measurement_progress(member: Member, date_from: date | None, date_to: date |
 
 
 def workout_progress(
-    member: Member, *, exercise_id: int | None, date_from: date | None, date_to: date | None
+    members: QuerySet[Member], *, exercise_id: int | None, date_from: date | None, date_to: date | None
 ) -> list[dict]:
-    """Per exercise and day of the member's workouts within the range: sets, reps, best
-    weight, volume, Epley one-rep max and the records of that day. Records are measured
-    against the whole history before the day, also before `date_from`: two queries."""
-    sets = WorkoutSet.objects.filter(workout__member=member)
+    """Per member, exercise and day of the workouts of `members` (one member, or a gym's)
+    within the range: sets, reps, best weight, volume, Epley one-rep max and the records of
+    that day. Records are measured against the member's whole history before the day, also
+    before `date_from`. Three queries, whatever the history."""
+    sets = WorkoutSet.objects.filter(workout__member__in=members)
+    if date_from:
+        # Only members who trained in the range; their earlier sets still count for records.
+        sets = sets.filter(workout__member__in=_in_range(WorkoutLog.objects.filter(member__in=members), date_from, date_to).values("member_id"))
     if exercise_id:
         sets = sets.filter(exercise_id=exercise_id)
     if date_to:
         sets = sets.filter(workout__local_date__lte=date_to)
     rows = [
-        SetRow(exercise_id=e, day=d, reps=r, weight_kg=w)
-        for e, d, r, w in sets.order_by().values_list("exercise_id", "workout__local_date", "reps", "weight_kg")
+        # The arithmetic groups by its key: here a member's exercise.
+        SetRow(exercise_id=(m, e), day=d, reps=r, weight_kg=w)
+        for m, e, d, r, w in sets.order_by().values_list(
+            "workout__member_id", "exercise_id", "workout__local_date", "reps", "weight_kg"
+        )
     ]
     figures = [f for f in flag_records(day_figures(rows)) if date_from is None or f.day >= date_from]
-    names = dict(Exercise.objects.filter(pk__in={f.exercise_id for f in figures}).values_list("pk", "name"))
+    exercises = dict(Exercise.objects.filter(pk__in={f.exercise_id[1] for f in figures}).values_list("pk", "name"))
+    people = {m.pk: m.full_name for m in Member.objects.filter(pk__in={f.exercise_id[0] for f in figures})}
     return [
         {
-            "exercise": f.exercise_id,
-            "exercise_name": names.get(f.exercise_id, ""),
+            "member": f.exercise_id[0],
+            "member_name": people.get(f.exercise_id[0], ""),
+            "exercise": f.exercise_id[1],
+            "exercise_name": exercises.get(f.exercise_id[1], ""),
             "date": f.day,
             "sets": f.sets,
             "reps": f.reps,

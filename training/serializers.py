@@ -325,13 +325,18 @@ class WorkoutUpdateSerializer(WorkoutSerializer):
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The member (required)."))
+    member = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False,
+        help_text=_("One member (default: every member of the gym who trained in the range)."),
+    )
     exercise = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     date_from = BoundedDateField(required=False)
     date_to = BoundedDateField(required=False)
 
 
 class ProgressDaySerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    member_name = serializers.CharField()
     exercise = serializers.IntegerField()
     exercise_name = serializers.CharField()
     date = serializers.DateField()
@@ -353,7 +358,7 @@ class ProgressDaySerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    member = MemberRefSerializer()
+    member = MemberRefSerializer(allow_null=True, help_text=_("The member asked for, if one was."))
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     results = ProgressDaySerializer(many=True)

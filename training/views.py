@@ -4,6 +4,8 @@ and the per-exercise progress of a member's workouts."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,9 +23,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gymsite.accounts.audit import Actor
-from gymsite.accounts.scoping import GymScopedMixin, get_visible, gym_for_write, requested_gym_id
+from gymsite.accounts.scoping import (
+    GymScopedMixin,
+    get_visible,
+    gym_for_write,
+    request_gyms,
+    requested_gym_id,
+)
 from gymsite.core.dates import check_date_range
 from gymsite.core.errors import NotFound
+from gymsite.core.localtime import local_today
 from members.models import Member
 from members.routes import MemberRoutesViewSet
 
@@ -50,6 +59,8 @@ from .serializers import (
 
 GYM_PARAM = OpenApiParameter("gym", OpenApiTypes.INT, description="Gym id (admins).")
 MEMBER_ID = OpenApiParameter("member_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# /progress/ without ?member= nor ?date_from=: the gym's last 30 days.
+PROGRESS_DEFAULT_DAYS = 30
 
 
 def _visible_member(request, member_id: int) -> Member:
@@ -232,7 +243,6 @@ class MeasurementViewSet(GymScopedMixin, viewsets.ModelViewSet):
         )
         response = HttpResponse(png, content_type="image/png")
         response["Content-Disposition"] = f'inline; filename="measurements-{member.pk}.png"'
-        response["Cache-Control"] = "private, no-cache"
         return response
 
 
@@ -437,19 +447,22 @@ class WorkoutViewSet(NestedWriteMixin, GymScopedMixin, viewsets.ModelViewSet):
 
 
 class ProgressView(APIView):
-    """Seed 004's /progress: per exercise and day of a member's workouts, the best weight,
-    the volume, the estimated one-rep max and the personal records set."""
+    """Seed 004's /progress: per exercise and day of a member's workouts (or of every
+    member of the gym), the best weight, the volume, the estimated one-rep max and the
+    personal records set."""
 
     required_permission = "workouts.read"
 
     @extend_schema(
-        summary="A member's training progress per exercise and day",
+        summary="Training progress per member, exercise and day",
         description=gettext_lazy(
             "For each exercise and day: sets, reps, the best weight, the volume (Σ reps × weight), "
             "the best estimated one-rep max (Epley) and the records it set against every earlier day "
-            "(weight, volume, one_rep_max). A first day sets the marks and is no record."
+            "of the member (weight, volume, one_rep_max). A first day sets the marks and is no record. "
+            "With ?member= one member's whole history (or the range asked); without it, every member "
+            "of the gym who trained in the range (default: the last 30 days)."
         ),
-        parameters=[ProgressQuerySerializer],
+        parameters=[ProgressQuerySerializer, GYM_PARAM],
         responses={200: ProgressSerializer},
         tags=["progress"],
     )
@@ -457,11 +470,20 @@ class ProgressView(APIView):
         form = ProgressQuerySerializer(data=request.query_params)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        check_date_range(data.get("date_from"), data.get("date_to"))
-        member = _visible_member(request, data["member"])
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        check_date_range(date_from, date_to)
+        if data.get("member"):
+            member = _visible_member(request, data["member"])
+            members = Member.objects.filter(pk=member.pk)
+        else:
+            member = None
+            gyms = request_gyms(request)
+            members = Member.objects.filter(gym__in=gyms)
+            if date_from is None:
+                tz = gyms[0].tz if len(gyms) == 1 else UTC
+                date_from = (date_to or local_today(tz)) - timedelta(days=PROGRESS_DEFAULT_DAYS - 1)
         results = selectors.workout_progress(
-            member, exercise_id=data.get("exercise"), date_from=data.get("date_from"), date_to=data.get("date_to")
+            members, exercise_id=data.get("exercise"), date_from=date_from, date_to=date_to
         )
-        body = {"member": member, "date_from": data.get("date_from"), "date_to": data.get("date_to"), "results": results}
+        body = {"member": member, "date_from": date_from, "date_to": date_to, "results": results}
         return Response(ProgressSerializer(body).data)
-

@@ -3,6 +3,7 @@
 import pytest
 
 from gymsite.accounts.models import AuditEvent
+from members.models import Member
 from tests.factories import GymFactory
 from training.demo import DEMO_EXERCISES, DEMO_WEEKS, WORKOUT_WEEKS, seed_demo
 from training.models import Exercise, Measurement, Routine, WorkoutLog
@@ -22,7 +23,7 @@ def test_seed_demo_is_idempotent_and_gives_progress_to_show(gym):
     assert Routine.objects.filter(member=members[0], source__isnull=False).count() == 1
     assert Measurement.objects.filter(member=members[2]).count() == DEMO_WEEKS
     assert WorkoutLog.objects.filter(member=members[0]).count() == WORKOUT_WEEKS
-    assert any(day["personal_record"] for day in workout_progress(members[0], exercise_id=None, date_from=None, date_to=None))
+    assert any(day["personal_record"] for day in workout_progress(Member.objects.filter(pk=members[0].pk), exercise_id=None, date_from=None, date_to=None))
     assert AuditEvent.objects.filter(action="measurement.recorded").count() == 3 * DEMO_WEEKS
 
 

@@ -132,7 +132,6 @@ def test_progress_per_exercise_and_day_with_records(trainer_client, member, squa
 
 
 def test_progress_refusals(trainer_client, receptionist_client, mechanic_client, member, foreign_member):
-    assert trainer_client.get("/api/v1/progress/").status_code == 400
     assert trainer_client.get("/api/v1/progress/?member=abc").status_code == 400
     r = trainer_client.get(f"/api/v1/progress/?member={foreign_member.pk}")
     assert r.status_code == 404 and r.json()["code"] == "member_not_found"
@@ -152,3 +151,24 @@ def test_progress_runs_in_a_fixed_number_of_queries(trainer_client, member, squa
     with django_assert_num_queries(len(few.captured_queries)):
         r = trainer_client.get(url)
     assert len(r.json()["results"]) == 119
+
+
+def test_progress_of_the_gym_lists_who_trained_in_the_range(trainer_client, gym, member, foreign_member, squat):
+    from datetime import date
+
+    other = make_member(gym, first_name="Luis", last_name="Pérez")
+    today = datetime.now(UTC).astimezone(gym.tz).date()
+    now = datetime.now(UTC) - timedelta(hours=1)
+    make_workout(member, (squat, 5, 100), at=now - timedelta(days=60))  # before the default 30 days
+    make_workout(member, (squat, 5, 110), at=now - timedelta(days=2))
+    make_workout(other, (squat, 5, 80), at=now - timedelta(days=3))
+    make_workout(foreign_member, (squat, 5, 200), at=now - timedelta(days=1))  # another gym
+    r = trainer_client.get("/api/v1/progress/")
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["member"] is None and body["date_from"] == str(today - timedelta(days=29))
+    rows = [(x["member_name"], x["best_weight"], x["personal_record"]) for x in body["results"]]
+    # Ana's 110 beats her 100 of two months ago; Luis's first day is no record.
+    assert sorted(rows) == [("Ana García", 110.0, True), ("Luis Pérez", 80.0, False)]
+    r = trainer_client.get(f"/api/v1/progress/?date_from={date(2000, 1, 1)}")
+    assert len(r.json()["results"]) == 3
