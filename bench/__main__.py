@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("bench.dashboard", ()),
     ("bench.backups", ()),
     ("bench.inspections", ()),
+    ("bench.training", ()),
 ]
 
 

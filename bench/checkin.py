@@ -147,14 +147,7 @@ def migrate_and_setup(env: dict[str, str]) -> None:
 def prepare(env: dict[str, str], members: int) -> dict:
     """Migrate, then the gym, a receptionist and `members` members (in this process,
     with Django pointed at the bench database)."""
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT, env=env, check=True, timeout=600,
-    )
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    setup_django(env)
     from django.utils import timezone
 
     from gymsite.accounts.models import Gym, User
@@ -220,49 +213,22 @@ SERVICE = [
 
 
 def floor_phase(url: str, statements: list[str], label: str, clients: int, pool, ctx, seconds: float) -> Result:
-    import psycopg
-
-    result = Result(label, clients)
     lock = threading.Lock()
-    start_barrier = threading.Barrier(clients + 1)
-    deadline = [0.0]
 
-    def take():
+    def check_in(conn, index: int):
         with lock:
-            return next(pool, None)
+            member = next(pool, None)
+        if member is None:
+            return False
+        now = datetime.now(UTC)
+        params = {"now": now, "member": member, "gym": ctx["gym_id"], "user": ctx["user_id"],
+                  "day": now.astimezone(ctx["tz"]).date()}
+        with conn.transaction():
+            for sql in statements:
+                conn.execute(sql, params)
+        return True
 
-    def worker():
-        latencies = []
-        done = 0
-        with psycopg.connect(url) as conn:
-            start_barrier.wait()
-            while time.perf_counter() < deadline[0]:
-                member = take()
-                if member is None:
-                    break
-                now = datetime.now(UTC)
-                params = {"now": now, "member": member, "gym": ctx["gym_id"], "user": ctx["user_id"],
-                          "day": now.astimezone(ctx["tz"]).date()}
-                t0 = time.perf_counter()
-                with conn.transaction():
-                    for sql in statements:
-                        conn.execute(sql, params)
-                latencies.append(time.perf_counter() - t0)
-                done += 1
-        with lock:
-            result.done += done
-            result.latencies.extend(latencies)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline[0] = time.perf_counter() + seconds
-    start_barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - started
-    return result
+    return threaded_floor(url, clients, seconds, label, check_in)
 
 
 # --- HTTP through daphne ------------------------------------------------------------------
@@ -382,28 +348,119 @@ KINDS = {
     "bare": ("GET /bench/bare", 200, False),
     "drf": ("GET /bench/drf", 200, False),
 }
+# --- shared by the benchmarks of one endpoint (bench.inventory, bench.training) -------------
 
 
-async def _http_phase(
-    ports, clients: int, pool, token: str, seconds: float, result: Result, kind: str = "checkin"
-) -> None:
+def setup_django(env: dict[str, str]) -> None:
+    """Migrate the bench database, then set Django up on it in this process."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def threaded_floor(url: str, clients: int, seconds: float, label: str, unit) -> Result:
+    """`clients` threads, each on a psycopg connection of its own, released together and
+    running `unit(conn, index)` (one measured operation of thread `index`; returning False:
+    nothing left for that thread) until the time is up."""
+    import psycopg
+
+    result = Result(label, clients)
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def worker(index: int):
+        latencies = []
+        with psycopg.connect(url) as conn:
+            barrier.wait()
+            while time.perf_counter() < deadline[0]:
+                t0 = time.perf_counter()
+                if unit(conn, index) is False:
+                    break
+                latencies.append(time.perf_counter() - t0)
+        with lock:
+            result.done += len(latencies)
+            result.latencies.extend(latencies)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def keepalive_clients(ports, clients: int, seconds: float, result: Result, request, expected: int) -> None:
+    """`clients` keep-alive HTTP/1.1 connections spread over `ports`, each sending
+    `request(index)` (the bytes of client `index`'s next request; None: that client is done)
+    until the time is up."""
     deadline = time.perf_counter() + seconds
-    line, expected, authenticated = KINDS[kind]
-    auth = f"Authorization: Bearer {token}\r\n" if authenticated else ""
-    body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
 
     async def client(index: int):
         async with KeepAlive(ports[index % len(ports)]) as connection:
             while time.perf_counter() < deadline:
-                member = next(pool, None) if kind == "checkin" else 0
-                if member is None:
+                data = request(index)
+                if data is None:
                     return
                 request = (
                     f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n"
                 ).encode()
                 await connection.exchange(request, expected, result)
+                t0 = time.perf_counter()
+                writer.write(data)
+                status, close = await _read_response(reader)
+                result.latencies.append(time.perf_counter() - t0)
+                if status == expected:
+                    result.done += 1
+                else:
+                    result.errors[status] += 1
+                if close:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            writer.close()
 
     await asyncio.gather(*(client(i) for i in range(clients)))
+
+
+def timed(coroutine_factory, label: str, clients: int) -> Result:
+    """A Result filled by `coroutine_factory(result)`, timed."""
+    result = Result(label, clients)
+    started = time.perf_counter()
+    asyncio.run(coroutine_factory(result))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# What an HTTP row sends: the check-in, and the floors under the same daphne (bench.urls).
+KINDS = {
+    "checkin": ("POST /api/v1/members/{member}/check-in", 201, True),
+    "me": ("GET /api/v1/auth/me", 200, True),
+    "bare": ("GET /bench/bare", 200, False),
+    "drf": ("GET /bench/drf", 200, False),
+}
+
+
+def _http_phase(ports, clients: int, pool, token: str, seconds: float, result: Result, kind: str = "checkin"):
+    line, expected, authenticated = KINDS[kind]
+    auth = f"Authorization: Bearer {token}\r\n" if authenticated else ""
+    body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
+
+    def request(index: int) -> bytes | None:
+        member = next(pool, None) if kind == "checkin" else 0
+        if member is None:
+            return None
+        return f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n".encode()
+
+    return keepalive_clients(ports, clients, seconds, result, request, expected)
 
 
 def http_phase(ports, clients: int, pool, token: str, seconds: float, label: str, kind: str) -> Result:

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "billing",
     "attendance",
     "inventory",
+    "training",
     "devices",
     "classes",
     "dashboard",

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("billing.urls")),
     path("", include("attendance.urls")),
     path("", include("inventory.urls")),
+    path("", include("training.urls")),
     path("", include("devices.urls")),
     path("", include("classes.urls")),
     path("", include("backups.urls")),

@@ -83,6 +83,18 @@ ROLES_TABLE: dict[str, set[str]] = {
     "sales.read_all": {ADMIN},
     "sales.edit": {ADMIN},
     "sales.void": {ADMIN},
+    # measurements, routines (and the exercises and workout logs they are made of): admin
+    # all; trainer manages; receptionist reads; mechanic nothing. The global exercise
+    # catalogue (no gym) is the admin's alone.
+    "measurements.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "measurements.manage": {ADMIN, TRAINER},
+    "exercises.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "exercises.manage": {ADMIN, TRAINER},
+    "exercises.manage_global": {ADMIN},
+    "routines.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "routines.manage": {ADMIN, TRAINER},
+    "workouts.read": {ADMIN, TRAINER, RECEPTIONIST},
+    "workouts.manage": {ADMIN, TRAINER},
     # devices: admin manages terminals; the front desk (admin, trainer, receptionist)
     # records biometric consent, since it enrolls fingerprints.
     "devices.manage": {ADMIN},

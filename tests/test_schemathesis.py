@@ -34,6 +34,7 @@ from gymsite.wsgi import application
 from tests.billing.factories import PlanFactory, give_membership
 from tests.factories import MemberFactory
 from tests.inspections.ai_server import ChatServer
+from tests.training.helpers import make_exercise, make_measurement, make_routine, make_workout
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -80,6 +81,12 @@ def rows(gym):
             member=member, gym=gym, check_in_at=now, local_date=now.astimezone(gym.tz).date(),
             result=result, reason=reason, source=AttendanceSource.FRONT_DESK,
         )
+    # Training: a sitting with one measure (no BMI), a global exercise in a template
+    # routine and a member's copy, a workout with a body-weight set (no weight).
+    exercise = make_exercise(None, name="Push-up")
+    make_measurement(member, weight=80)
+    make_routine(gym, exercise, member=member)
+    make_workout(member, (exercise, 20, None))
 
 
 @pytest.fixture

@@ -66,6 +66,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "sales.read_all": frozenset({A}),
     "sales.edit": frozenset({A}),
     "sales.void": frozenset({A}),
+    # training: measurements, exercises, routines and workouts: the admin all, trainers
+    # manage those of their gym (exercises: their gym's own; the global catalogue is the
+    # admin's), receptionists read.
+    "measurements.read": FRONT_DESK,
+    "measurements.manage": frozenset({A, T}),
+    "exercises.read": FRONT_DESK,
+    "exercises.manage": frozenset({A, T}),
+    "exercises.manage_global": frozenset({A}),
+    "routines.read": FRONT_DESK,
+    "routines.manage": frozenset({A, T}),
+    "workouts.read": FRONT_DESK,
+    "workouts.manage": frozenset({A, T}),
     # devices: terminals managed by admins; the front desk records biometric consent
     # (and follows enrollments), since it enrolls fingerprints.
     "devices.manage": frozenset({A}),

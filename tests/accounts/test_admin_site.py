@@ -25,7 +25,7 @@ def sections(html: str) -> list[str]:
 def test_technical_sections_are_grouped_under_system_at_the_end(owner):
     response = owner.get("/admin/")
     html = response.content.decode()
-    assert sections(html) == ["accounts", "attendance", "backups", "billing", "classes", "devices", "inspections", "inventory", "members", "system"]
+    assert sections(html) == ["accounts", "attendance", "backups", "billing", "classes", "devices", "inspections", "inventory", "members", "training", "system"]
     system = html[html.index('<div class="app-system module'):]
     system = system[:system.index("</table>")]
     for model in ["periodictask", "crontabschedule", "outstandingtoken", "blacklistedtoken", "group"]:

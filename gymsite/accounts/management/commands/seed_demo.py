@@ -28,6 +28,7 @@ DEMO_HOOKS = [
     "inventory.demo.seed_demo",
     "classes.demo.seed_demo",
     "inspections.demo.seed_demo",
+    "training.demo.seed_demo",
 ]
 
 
