@@ -147,7 +147,14 @@ def migrate_and_setup(env: dict[str, str]) -> None:
 def prepare(env: dict[str, str], members: int) -> dict:
     """Migrate, then the gym, a receptionist and `members` members (in this process,
     with Django pointed at the bench database)."""
-    setup_django(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, check=True, timeout=600,
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
     from django.utils import timezone
 
     from gymsite.accounts.models import Gym, User
@@ -213,22 +220,49 @@ SERVICE = [
 
 
 def floor_phase(url: str, statements: list[str], label: str, clients: int, pool, ctx, seconds: float) -> Result:
+    import psycopg
+
+    result = Result(label, clients)
     lock = threading.Lock()
+    start_barrier = threading.Barrier(clients + 1)
+    deadline = [0.0]
 
-    def check_in(conn, index: int):
+    def take():
         with lock:
-            member = next(pool, None)
-        if member is None:
-            return False
-        now = datetime.now(UTC)
-        params = {"now": now, "member": member, "gym": ctx["gym_id"], "user": ctx["user_id"],
-                  "day": now.astimezone(ctx["tz"]).date()}
-        with conn.transaction():
-            for sql in statements:
-                conn.execute(sql, params)
-        return True
+            return next(pool, None)
 
-    return threaded_floor(url, clients, seconds, label, check_in)
+    def worker():
+        latencies = []
+        done = 0
+        with psycopg.connect(url) as conn:
+            start_barrier.wait()
+            while time.perf_counter() < deadline[0]:
+                member = take()
+                if member is None:
+                    break
+                now = datetime.now(UTC)
+                params = {"now": now, "member": member, "gym": ctx["gym_id"], "user": ctx["user_id"],
+                          "day": now.astimezone(ctx["tz"]).date()}
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    for sql in statements:
+                        conn.execute(sql, params)
+                latencies.append(time.perf_counter() - t0)
+                done += 1
+        with lock:
+            result.done += done
+            result.latencies.extend(latencies)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds
+    start_barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 # --- HTTP through daphne ------------------------------------------------------------------
@@ -348,18 +382,39 @@ KINDS = {
     "bare": ("GET /bench/bare", 200, False),
     "drf": ("GET /bench/drf", 200, False),
 }
-# --- shared by the benchmarks of one endpoint (bench.inventory, bench.training) -------------
 
 
-def setup_django(env: dict[str, str]) -> None:
-    """Migrate the bench database, then set Django up on it in this process."""
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=600
-    )
-    os.environ.update(env)
-    import django
+async def _http_phase(
+    ports, clients: int, pool, token: str, seconds: float, result: Result, kind: str = "checkin"
+) -> None:
+    deadline = time.perf_counter() + seconds
+    line, expected, authenticated = KINDS[kind]
+    auth = f"Authorization: Bearer {token}\r\n" if authenticated else ""
+    body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
 
-    django.setup()
+    async def client(index: int):
+        async with KeepAlive(ports[index % len(ports)]) as connection:
+            while time.perf_counter() < deadline:
+                member = next(pool, None) if kind == "checkin" else 0
+                if member is None:
+                    return
+                request = (
+                    f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n"
+                ).encode()
+                await connection.exchange(request, expected, result)
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+
+
+def http_phase(ports, clients: int, pool, token: str, seconds: float, label: str, kind: str) -> Result:
+    result = Result(label, clients)
+    started = time.perf_counter()
+    asyncio.run(_http_phase(ports, clients, pool, token, seconds, result, kind))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- shared by the benchmarks of one endpoint (bench.training) -------------------------
 
 
 def threaded_floor(url: str, clients: int, seconds: float, label: str, unit) -> Result:
@@ -405,15 +460,13 @@ async def keepalive_clients(ports, clients: int, seconds: float, result: Result,
     deadline = time.perf_counter() + seconds
 
     async def client(index: int):
-        async with KeepAlive(ports[index % len(ports)]) as connection:
+        port = ports[index % len(ports)]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
             while time.perf_counter() < deadline:
                 data = request(index)
                 if data is None:
                     return
-                request = (
-                    f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n"
-                ).encode()
-                await connection.exchange(request, expected, result)
                 t0 = time.perf_counter()
                 writer.write(data)
                 status, close = await _read_response(reader)
@@ -447,28 +500,6 @@ KINDS = {
     "bare": ("GET /bench/bare", 200, False),
     "drf": ("GET /bench/drf", 200, False),
 }
-
-
-def _http_phase(ports, clients: int, pool, token: str, seconds: float, result: Result, kind: str = "checkin"):
-    line, expected, authenticated = KINDS[kind]
-    auth = f"Authorization: Bearer {token}\r\n" if authenticated else ""
-    body = "Content-Length: 0\r\n" if line.startswith("POST") else ""
-
-    def request(index: int) -> bytes | None:
-        member = next(pool, None) if kind == "checkin" else 0
-        if member is None:
-            return None
-        return f"{line.format(member=member)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}{body}\r\n".encode()
-
-    return keepalive_clients(ports, clients, seconds, result, request, expected)
-
-
-def http_phase(ports, clients: int, pool, token: str, seconds: float, label: str, kind: str) -> Result:
-    result = Result(label, clients)
-    started = time.perf_counter()
-    asyncio.run(_http_phase(ports, clients, pool, token, seconds, result, kind))
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 # --- report -------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ import json
 import os
 import sys
 import textwrap
+import threading
+import time
 from datetime import UTC, datetime
 
 from bench.checkin import (
@@ -41,12 +43,6 @@ from bench.checkin import (
     migrate_and_setup,
     table,
     timed_parser,
-    keepalive_clients,
-    recreate_database,
-    setup_django,
-    threaded_floor,
-    timed,
-    with_database,
 )
 
 BENCH_DB = "gymsite_bench_inventory"
@@ -56,7 +52,6 @@ SECTION = "## Sales per second"
 
 def prepare(env: dict[str, str], products: int) -> dict:
     migrate_and_setup(env)
-    setup_django(env)
     from django.db import connection
 
     from gymsite.accounts.audit import Actor
@@ -111,27 +106,50 @@ SALE_SQL = [
 
 
 def floor_phase(url: str, clients: int, ctx, seconds: float) -> Result:
-    cycles = {}
+    import psycopg
 
-    def sale(conn, index: int):
-        products = cycles.setdefault(index, itertools.cycle(ctx["product_ids"][index:] + ctx["product_ids"][:index]))
-        params = {"product": next(products), "gym": ctx["gym_id"], "user": ctx["user_id"], "now": datetime.now(UTC),
-                  "sale": None}
-        with conn.transaction():
-            for sql in SALE_SQL:
-                cursor = conn.execute(sql, params)
-                if sql.startswith("INSERT INTO inventory_sale "):
-                    params["sale"] = cursor.fetchone()[0]
+    result = Result("floor: the service's 7 statements (psycopg)", clients)
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    deadline = [0.0]
 
-    return threaded_floor(url, clients, seconds, "floor: the service's 7 statements (psycopg)", sale)
+    def worker(index: int):
+        latencies, done = [], 0
+        products = itertools.cycle(ctx["product_ids"][index:] + ctx["product_ids"][:index])
+        with psycopg.connect(url) as conn:
+            barrier.wait()
+            while time.perf_counter() < deadline[0]:
+                params = {"product": next(products), "gym": ctx["gym_id"], "user": ctx["user_id"],
+                          "now": datetime.now(UTC), "sale": None}
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    for sql in SALE_SQL:
+                        cursor = conn.execute(sql, params)
+                        if sql.startswith("INSERT INTO inventory_sale "):
+                            params["sale"] = cursor.fetchone()[0]
+                latencies.append(time.perf_counter() - t0)
+                done += 1
+        with lock:
+            result.done += done
+            result.latencies.extend(latencies)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-def _sales(ports, clients: int, ctx, seconds: float, result: Result):
-    ids = ctx["product_ids"]
-    cycles = {i: itertools.cycle(ids[i % len(ids):] + ids[: i % len(ids)]) for i in range(clients)}
+async def _sales(ports, clients: int, ctx, seconds: float, result: Result) -> None:
+    deadline = time.perf_counter() + seconds
 
     async def client(index: int):
         ids = ctx["product_ids"]
@@ -144,19 +162,12 @@ def _sales(ports, clients: int, ctx, seconds: float, result: Result):
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                 ).encode() + body
                 await connection.exchange(request, 201, result)
-    def request(index: int) -> bytes:
-        body = json.dumps({"product": next(cycles[index]), "quantity": 1}).encode()
-        return (
-            f"POST /api/v1/sales/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ctx['token']}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
 
-    return keepalive_clients(ports, clients, seconds, result, request, 201)
+    await asyncio.gather(*(client(i) for i in range(clients)))
 
 
 def http_phase(ports, clients: int, ctx, seconds: float, label: str) -> Result:
     return measure(label, clients, lambda result: asyncio.run(_sales(ports, clients, ctx, seconds, result)))
-    return timed(lambda result: _sales(ports, clients, ctx, seconds, result), label, clients)
 
 
 def main(argv=None) -> int:

@@ -40,8 +40,8 @@ from bench.checkin import (
     Result,
     keepalive_clients,
     machine,
+    migrate_and_setup,
     recreate_database,
-    setup_django,
     table,
     threaded_floor,
     timed,
@@ -54,7 +54,7 @@ SECTION = "## A member's measurements"
 
 
 def prepare(env: dict[str, str], members: int, measurements: int) -> dict:
-    setup_django(env)
+    migrate_and_setup(env)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
