@@ -39,14 +39,16 @@ RECENT = 10
 
 
 @extend_schema_view(
+    list=extend_schema(summary="The backup catalog, newest first (as /history)"),
     retrieve=extend_schema(summary="A backup of the catalog"),
 )
-class BackupViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Backup.objects.all()
+class BackupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Backup.objects.order_by("-created_at", "-id")
     serializer_class = BackupSerializer
     filter_backends: list = []
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
     permission_map = {
+        "list": PERMISSION,
         "retrieve": PERMISSION,
         "dashboard_summary": PERMISSION,
         "trigger": PERMISSION,

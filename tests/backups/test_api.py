@@ -227,3 +227,13 @@ def test_system_checks_refuse_backups_under_media_and_a_bad_key(settings, tmp_pa
     settings.BACKUP_DIR = tmp_path / "media" / "backups"
     settings.BACKUP_KEY = "not-a-key"
     assert sorted(e.id for e in backup_settings()) == ["backups.E001", "backups.E002"]
+
+
+@pytest.mark.django_db
+def test_the_catalog_list_is_newest_first(admin_client, trainer_client):
+    for _ in range(3):
+        Backup.objects.create(type="full", requested_type="full", trigger="scheduled", status="failed", in_progress=None)
+    body = admin_client.get(f"{URL}/").json()
+    assert body["count"] == 3
+    assert [r["created_at"] for r in body["results"]] == sorted((r["created_at"] for r in body["results"]), reverse=True)
+    assert trainer_client.get(f"{URL}/").status_code == 403
