@@ -45,7 +45,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "gymsite_bench_checkin"
+BENCH_DB = os.environ.get("BENCH_DB_PREFIX", "gymsite_bench") + "_checkin"
 CONCURRENCY = (1, 8, 32)
 README = ROOT / "bench" / "README.md"
 SECTION = "## Check-ins per second"

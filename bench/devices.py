@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.checkin import Daphnes, machine, recreate_database, with_database, write_readme  # noqa: E402
 
-BENCH_DB = "gymsite_bench_devices"
+BENCH_DB = os.environ.get("BENCH_DB_PREFIX", "gymsite_bench") + "_devices"
 TERMINALS = 20
 SECTION = "## Fingerprint terminals"
 

@@ -39,6 +39,7 @@ import sys
 import textwrap
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench.checkin import (
     README,
@@ -156,16 +157,22 @@ def fetch_body(port: int, path: str, token: str) -> bytes:
         return response.read()
 
 
-def write_readme(text: str) -> None:
-    """Replace the section's figures; its hand-written `### Notes` (if any) stay. A missing
-    section is added at the end."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def write_section(title: str, text: str) -> None:
+    """Replace the README section `title` with `text`; its hand-written `### Notes` (if
+    any) stay. A missing section is added at the end."""
     content = README.read_text()
-    if SECTION not in content:
+    if title not in content:
         README.write_text(content.rstrip() + "\n\n" + text.rstrip() + "\n")
         return
-    start = content.index(SECTION)
-    following = re.search(r"^## ", content[start + len(SECTION):], flags=re.MULTILINE)
-    end = start + len(SECTION) + following.start() if following else len(content)
+    start = content.index(title)
+    following = re.search(r"^## ", content[start + len(title):], flags=re.MULTILINE)
+    end = start + len(title) + following.start() if following else len(content)
     section = content[start:end]
     notes = section[section.index("\n### Notes"):].rstrip() + "\n" if "\n### Notes" in section else ""
     new = text.rstrip() + "\n" + ("\n" + notes.lstrip("\n") if notes else "")
@@ -225,13 +232,21 @@ def main(argv=None) -> int:
             results[f"sql-{kind}"] = Result(
                 f"SQL floor of the {kind} ({len(ctx['statements'][kind])} statements, psycopg)", 1
             )
+        pid = servers.procs[0].pid
+        cpu: dict[str, float] = dict.fromkeys(results, 0.0)
         for _round in range(args.rounds):
             for kind, _label, path, token in rows:
+                before = cpu_seconds(pid)
                 asyncio.run(_get_loop(port, path, token, args.seconds, results[kind]))
+                cpu[kind] += cpu_seconds(pid) - before
             for kind in ("list", "detail"):
                 sql_floor(bench_url, ctx["statements"][kind], args.seconds, results[f"sql-{kind}"])
         for result in results.values():
             print(table([result]).splitlines()[-1], flush=True)
+
+    def cpu_ms(kind):
+        total = results[kind].done + sum(results[kind].errors.values())
+        return cpu[kind] / total * 1000 if total else 0.0
 
     def p50(kind):
         return statistics.median(results[kind].latencies) * 1000
@@ -244,6 +259,8 @@ def main(argv=None) -> int:
         f"{p50('sql-list'):.2f} ms: {p50('list') / p50('sql-list'):.2f}×.",
         f"- member detail: p50 {p50('detail'):.2f} ms over HTTP against its SQL floor's "
         f"{p50('sql-detail'):.2f} ms: {p50('detail') / p50('sql-detail'):.2f}×.",
+        "- daphne's CPU per request (user + system, from /proc; steadier than latency on a shared "
+        "machine): " + ", ".join(f"{kind} {cpu_ms(kind):.2f} ms" for kind, *_ in rows) + ".",
     ]
     order = ["bare", "drf", "me", "list", "sql-list", "detail", "sql-detail"]
     wrap = functools.partial(textwrap.fill, width=92, break_on_hyphens=False)
@@ -266,7 +283,7 @@ def main(argv=None) -> int:
     print()
     print(report)
     if args.write_readme:
-        write_readme(report)
+        write_section(SECTION, report)
         print(f"\nwritten to {README.relative_to(ROOT)}")
     return 0
 
