@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import psycopg
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from psycopg_pool import ConnectionPool
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -36,7 +38,8 @@ def http_scope(path: str) -> dict:
     }
 
 
-async def call(handler, path: str) -> tuple[int, bytes]:
+async def call_full(handler, path: str) -> tuple[int, list, bytes]:
+    """Status, headers (sorted) and body of one GET through an ASGI handler."""
     sent = []
     delivered = False
 
@@ -51,7 +54,12 @@ async def call(handler, path: str) -> tuple[int, bytes]:
         sent.append(message)
 
     await handler(http_scope(path), receive, send)
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+    return sent[0]["status"], sorted(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def call(handler, path: str) -> tuple[int, bytes]:
+    status, _headers, body = await call_full(handler, path)
+    return status, body
 
 
 def test_requests_borrow_kept_threads_and_wait_for_one_when_all_are_busy(settings):
@@ -85,26 +93,9 @@ def test_the_handler_answers_as_djangos_does():
     """Same status, headers and body as Django's own ASGIHandler for the same request."""
     from django.core.handlers.asgi import ASGIHandler
 
-    async def full(handler, path):
-        sent = []
-        delivered = False
-
-        async def receive():
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": b""}
-            await asyncio.sleep(3600)
-
-        async def send(message):
-            sent.append(message)
-
-        await handler(http_scope(path), receive, send)
-        return sent[0]["status"], sorted(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
-
     for path in ("/api/v1/no-such-path", "/api/health/live", "/favicon.ico"):
-        ours = asyncio.run(full(asgi_handler.PooledThreadASGIHandler(), path))
-        djangos = asyncio.run(full(ASGIHandler(), path))
+        ours = asyncio.run(call_full(asgi_handler.PooledThreadASGIHandler(), path))
+        djangos = asyncio.run(call_full(ASGIHandler(), path))
         assert ours == djangos, path
 
 
@@ -124,12 +115,9 @@ def test_the_precompiled_user_is_the_orms(gym):
         assert loaded._state.adding is False and loaded._state.db == "default"
         if user.gym_id:
             # Loaded with the user, as select_related does: no query for it.
-            with pytest.MonkeyPatch.context():
-                from django.test.utils import CaptureQueriesContext
-
-                with CaptureQueriesContext(connection) as queries:
-                    assert loaded.gym == expected.gym and loaded.gym.time_zone == gym.time_zone
-                assert len(queries) == 0
+            with CaptureQueriesContext(connection) as queries:
+                assert loaded.gym == expected.gym and loaded.gym.time_zone == gym.time_zone
+            assert len(queries) == 0
         else:
             assert loaded.gym is None
     assert _user_with_gym(999_999_999) is None
@@ -201,8 +189,6 @@ def test_the_pool_lends_live_connections_without_a_round_trip_and_drops_dead_one
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchone()[0]
     assert ended >= 1
-    import time
-
     time.sleep(0.5)  # the terminations reach the sockets
     # The next request's query works: the pool found the dead connections and made new ones.
     assert User.objects.count() >= 0
