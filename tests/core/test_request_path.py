@@ -194,3 +194,54 @@ def test_the_pool_lends_live_connections_without_a_round_trip_and_drops_dead_one
     assert User.objects.count() >= 0
     connection.close()
     assert round_trips  # the full check ran on the connections that had something to say
+
+
+# --- a list page's count beside its page ------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_pages_count_taken_beside_the_page_answers_what_one_after_the_other_answers(gym, receptionist,
+                                                                                       monkeypatch):
+    from gymsite.core import pagination
+    from tests.conftest import client_for
+    from tests.factories import MemberFactory
+
+    MemberFactory.create_batch(73, gym=gym)
+    client = client_for(receptionist)
+    paths = ["/api/v1/members/?limit=50", "/api/v1/members/?limit=50&offset=50", "/api/v1/members/?offset=70&limit=5",
+             "/api/v1/members/?offset=500", "/api/v1/members/?search=zzzz", "/api/v1/members/?ordering=-created_at"]
+    started = []
+    original = pagination._counter.start
+
+    def spy(queryset):
+        future = original(queryset)
+        started.append(future is not None)
+        return future
+
+    monkeypatch.setattr(pagination._counter, "start", spy)
+    if connection.pool is not None:
+        connection.pool.wait(10)  # its minimum of connections open, one free for the count
+    beside = [client.get(path) for path in paths]
+    assert any(started), "the count never ran beside the page"
+    monkeypatch.setattr(pagination._counter, "start", lambda queryset: None)
+    in_line = [client.get(path) for path in paths]
+    for path, a, b in zip(paths, beside, in_line, strict=True):
+        assert a.status_code == b.status_code == 200, path
+        assert a.content == b.content, path
+    assert beside[0].json()["count"] == 73 and len(beside[0].json()["results"]) == 50
+    assert beside[3].json()["results"] == [] and beside[4].json()["count"] == 0
+    assert pagination._counter.busy == 0  # every helper gave its thread back
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_count_runs_in_line(gym, receptionist, django_assert_max_num_queries):
+    from gymsite.core import pagination
+    from tests.conftest import client_for
+    from tests.factories import MemberFactory
+
+    MemberFactory.create_batch(3, gym=gym)
+    assert connection.in_atomic_block  # the test's transaction
+    with django_assert_max_num_queries(3):
+        r = client_for(receptionist).get("/api/v1/members/")
+    assert r.json()["count"] == 3 and pagination._counter.busy == 0
