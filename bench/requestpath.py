@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import os
 import random
@@ -81,12 +82,18 @@ def prepare(env: dict[str, str], members: int) -> dict:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     statements, bodies = {}, {}
+    # Captured with the page's count in line (gymsite.core.pagination), so that the floor
+    # holds every statement the request runs.
+    from gymsite.core import pagination
+
+    pagination._counter.size, helpers = 0, pagination._counter.size
     for kind, path in paths.items():
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(path, HTTP_HOST="127.0.0.1")
         assert response.status_code == 200, (path, response.status_code, response.content[:300])
         statements[kind] = [q["sql"] for q in ctx.captured_queries]
         bodies[kind] = response.content
+    pagination._counter.size = helpers
     connection.close()
     return {
         "token": token,
@@ -139,7 +146,10 @@ async def _get_loop(port: int, path: str, token: str | None, seconds: float, res
         result.seconds += time.perf_counter() - started
 
 
-def http_rows(port: int, token: str, paths: dict[str, str]) -> list[tuple[str, str, str | None]]:
+KINDS = ("bare", "drf", "me", "list", "detail")
+
+
+def http_rows(port: int, token: str, paths: dict[str, str]) -> list[tuple[str, str, str, str | None]]:
     return [
         ("bare", "floor: bare Django view (no DB, no DRF)", "/bench/bare", None),
         ("drf", "floor: bare DRF view (no auth, no DB)", "/bench/drf", None),
@@ -185,7 +195,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per row and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--label", default="", help="a word for the table's title (before, after...)")
+    parser.add_argument(
+        "--baseline", type=Path, default=None,
+        help="a checkout of an earlier commit (git archive <commit> | tar -x -C DIR): its server runs beside "
+        "this one, against the same database, in the same rounds (rows 'before')",
+    )
+    parser.add_argument("--baseline-label", default="before")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--profile", type=float, default=0.0,
                         help="hold the server under load this many seconds first (to attach py-spy)")
@@ -212,73 +227,89 @@ def main(argv=None) -> int:
     ctx = prepare(env, args.members)
     print(f"bench database {BENCH_DB}: {args.members:,} members loaded in {ctx['load_seconds']:.1f} s", flush=True)
 
-    results: dict[str, Result] = {}
-    with Daphnes(1, {**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}) as servers:
-        port = servers.ports[0]
-        print(f"daphne pid {servers.procs[0].pid} on port {port}", flush=True)
-        rows = http_rows(port, ctx["token"], ctx["paths"])
+    server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    servers = {"after" if args.baseline else "": Daphnes(1, server_env)}
+    if args.baseline:
+        servers = {args.baseline_label: Daphnes(1, server_env, cwd=args.baseline.resolve()), **servers}
+    results: dict[tuple[str, str], Result] = {}
+    cpu: dict[tuple[str, str], float] = {}
+    with contextlib.ExitStack() as stack:
+        for name, daphne in servers.items():
+            stack.enter_context(daphne)
+            print(f"daphne {name} pid {daphne.procs[0].pid} on port {daphne.ports[0]}", flush=True)
+        for name, daphne in servers.items():
+            port = daphne.ports[0]
+            for kind in ("list", "detail"):
+                # Every server answers what the in-process client answered, byte for byte.
+                served = fetch_body(port, ctx["paths"][kind], ctx["token"])
+                assert served == ctx["bodies"][kind], f"{name} {kind}: the answer differs from the in-process one"
+            rows = http_rows(port, ctx["token"], ctx["paths"])
+            if args.profile and daphne is servers[next(reversed(servers))]:
+                _kind, _label, path, token = next(row for row in rows if row[0] == args.profile_path)
+                asyncio.run(_get_loop(port, path, token, args.profile, Result("", 1)))
+            for kind, label, path, token in rows:
+                asyncio.run(_get_loop(port, path, token, args.warmup, Result("", 1)))
+                results[name, kind] = Result(f"{label}{', ' + name if name else ''}", 1)
+                cpu[name, kind] = 0.0
         for kind in ("list", "detail"):
-            # The server answers what the in-process client answered, byte for byte.
-            served = fetch_body(port, ctx["paths"][kind], ctx["token"])
-            assert served == ctx["bodies"][kind], f"{kind}: the server's answer differs from the in-process one"
-        if args.profile:
-            _kind, _label, path, token = next(row for row in rows if row[0] == args.profile_path)
-            asyncio.run(_get_loop(port, path, token, args.profile, Result("", 1)))
-        for _kind, _label, path, token in rows:
-            asyncio.run(_get_loop(port, path, token, args.warmup, Result("", 1)))
-        for kind, label, *_ in rows:
-            results[kind] = Result(label, 1)
-        for kind in ("list", "detail"):
-            results[f"sql-{kind}"] = Result(
+            results["", f"sql-{kind}"] = Result(
                 f"SQL floor of the {kind} ({len(ctx['statements'][kind])} statements, psycopg)", 1
             )
-        pid = servers.procs[0].pid
-        cpu: dict[str, float] = dict.fromkeys(results, 0.0)
         for _round in range(args.rounds):
-            for kind, _label, path, token in rows:
-                before = cpu_seconds(pid)
-                asyncio.run(_get_loop(port, path, token, args.seconds, results[kind]))
-                cpu[kind] += cpu_seconds(pid) - before
+            for kind, *_ in http_rows(0, "", ctx["paths"]):
+                for name, daphne in servers.items():
+                    _kind, _label, path, token = next(
+                        row for row in http_rows(daphne.ports[0], ctx["token"], ctx["paths"]) if row[0] == kind
+                    )
+                    pid = daphne.procs[0].pid
+                    before = cpu_seconds(pid)
+                    asyncio.run(_get_loop(daphne.ports[0], path, token, args.seconds, results[name, kind]))
+                    cpu[name, kind] += cpu_seconds(pid) - before
             for kind in ("list", "detail"):
-                sql_floor(bench_url, ctx["statements"][kind], args.seconds, results[f"sql-{kind}"])
+                sql_floor(bench_url, ctx["statements"][kind], args.seconds, results["", f"sql-{kind}"])
         for result in results.values():
             print(table([result]).splitlines()[-1], flush=True)
 
-    def cpu_ms(kind):
-        total = results[kind].done + sum(results[kind].errors.values())
-        return cpu[kind] / total * 1000 if total else 0.0
+    def cpu_ms(key):
+        total = results[key].done + sum(results[key].errors.values())
+        return cpu[key] / total * 1000 if total else 0.0
 
-    def p50(kind):
-        return statistics.median(results[kind].latencies) * 1000
+    def p50(key):
+        return statistics.median(results[key].latencies) * 1000
 
-    ratios = [
-        f"- authenticated small GET: /auth/me p50 {p50('me'):.2f} ms against the bare view's "
-        f"{p50('bare'):.2f} ms: {p50('me') / p50('bare'):.2f}× (requests/s {results['me'].rate:,.0f} "
-        f"against {results['bare'].rate:,.0f}).",
-        f"- members list page of 50: p50 {p50('list'):.2f} ms over HTTP against its SQL floor's "
-        f"{p50('sql-list'):.2f} ms: {p50('list') / p50('sql-list'):.2f}×.",
-        f"- member detail: p50 {p50('detail'):.2f} ms over HTTP against its SQL floor's "
-        f"{p50('sql-detail'):.2f} ms: {p50('detail') / p50('sql-detail'):.2f}×.",
-        "- daphne's CPU per request (user + system, from /proc; steadier than latency on a shared "
-        "machine): " + ", ".join(f"{kind} {cpu_ms(kind):.2f} ms" for kind, *_ in rows) + ".",
-    ]
-    order = ["bare", "drf", "me", "list", "sql-list", "detail", "sql-detail"]
+    ratios = []
+    for name in servers:
+        title = f"{name}: " if name else ""
+        ratios += [
+            f"- {title}authenticated small GET: /auth/me p50 {p50((name, 'me')):.2f} ms against the bare view's "
+            f"{p50((name, 'bare')):.2f} ms: {p50((name, 'me')) / p50((name, 'bare')):.2f}× (requests/s "
+            f"{results[name, 'me'].rate:,.0f} against {results[name, 'bare'].rate:,.0f}).",
+            f"- {title}members list page of 50: p50 {p50((name, 'list')):.2f} ms over HTTP against its SQL "
+            f"floor's {p50(('', 'sql-list')):.2f} ms: {p50((name, 'list')) / p50(('', 'sql-list')):.2f}×.",
+            f"- {title}member detail: p50 {p50((name, 'detail')):.2f} ms over HTTP against its SQL floor's "
+            f"{p50(('', 'sql-detail')):.2f} ms: {p50((name, 'detail')) / p50(('', 'sql-detail')):.2f}×.",
+            f"- {title}daphne's CPU per request (user + system, from /proc; steadier than latency on a shared "
+            "machine): " + ", ".join(f"{kind} {cpu_ms((name, kind)):.2f} ms" for kind in KINDS) + ".",
+        ]
+    order = [(name, kind) for kind in KINDS for name in servers]
+    order.insert(order.index((next(reversed(servers)), "list")) + 1, ("", "sql-list"))
+    order.append(("", "sql-detail"))
     wrap = functools.partial(textwrap.fill, width=92, break_on_hyphens=False)
-    title = f"### {args.label}" if args.label else ""
+    baseline = (
+        f" Rows '{args.baseline_label}': the code of {args.baseline}, served beside this tree's (rows 'after') "
+        "against the same database, in the same rounds." if args.baseline else ""
+    )
     report = "\n\n".join(
-        part
-        for part in [
+        [
             SECTION,
-            title,
             wrap(
                 f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {started_on}; PostgreSQL on the same "
                 f"machine; {args.members:,} members in one gym; one keep-alive client; {args.rounds} "
-                f"interleaved rounds of {args.seconds:g} s per row after {args.warmup:g} s of warm-up."
+                f"interleaved rounds of {args.seconds:g} s per row after {args.warmup:g} s of warm-up.{baseline}"
             ),
-            table([results[k] for k in order]),
+            table([results[key] for key in order]),
             "\n".join(ratios),
         ]
-        if part
     )
     print()
     print(report)
