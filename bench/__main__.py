@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("bench.health", ()),
     ("bench.devices", ("--write-readme",)),
     ("bench.inventory", ()),
+    ("bench.requestpath", ("--write-readme",)),
 ]
 
 
