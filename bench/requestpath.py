@@ -147,6 +147,17 @@ async def _get_loop(port: int, path: str, token: str | None, seconds: float, res
 
 
 KINDS = ("bare", "drf", "me", "list", "detail")
+DESCRIPTION = """\
+`DATABASE_URL=postgres://… .venv/bin/python -m bench.requestpath [--baseline DIR] [--write-readme]`
+(bench/requestpath.py): one daphne (`python -m gymsite.core.server`, bench.settings for the
+floor views) and one keep-alive client, GET of a bare Django view, a bare DRF view,
+`/api/v1/auth/me` (JWT), the first members page of 50 and a member's detail, in
+interleaved rounds; beside them the SQL floors (the statements each members request runs,
+captured in process, replayed through one open psycopg connection); and daphne's CPU time
+per request (from /proc), which a shared machine disturbs far less than latency. With
+`--baseline DIR` (an export of an earlier commit) that commit's server runs beside this
+tree's against the same database, in the same rounds. Every server's members answers are
+checked byte for byte against the in-process answer first."""
 
 
 def http_rows(port: int, token: str, paths: dict[str, str]) -> list[tuple[str, str, str, str | None]]:
@@ -302,6 +313,7 @@ def main(argv=None) -> int:
     report = "\n\n".join(
         [
             SECTION,
+            DESCRIPTION,
             wrap(
                 f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {started_on}; PostgreSQL on the same "
                 f"machine; {args.members:,} members in one gym; one keep-alive client; {args.rounds} "
