@@ -32,7 +32,9 @@ SEARCH_TERMS = ["Gar", "Lop", "Mart", "Ana", "55", "DOC00", "m12", "Rui", "zzqx"
 
 # Members for check-ins and for terminals: each used once (gevent runs one greenlet at a time,
 # so next() on a shared iterator needs no lock).
-_phase = CONTEXT[os.environ.get("LOAD_PHASE", "run")]
+PHASE = os.environ.get("LOAD_PHASE", "run")
+PHASE_DIGIT = {"warmup": 0, "run": 1}[PHASE]
+_phase = CONTEXT[PHASE]
 _checkins = iter(_phase["checkin_members"])
 _terminal_members = iter(_phase["terminal_members"])
 _payment_members = CONTEXT["payment_members"]
@@ -64,8 +66,9 @@ class FrontDesk(FastHttpUser):
         n = next(_sequence)
         body = {
             "first_name": "Load",
-            "last_name": f"Enroll {os.getpid()}-{n}",
-            "phone": f"58{os.getpid() % 100:02d}{n:06d}",
+            "last_name": f"Enroll {PHASE} {n}",
+            # Unique across the warm-up's and the run's locust processes.
+            "phone": f"58{PHASE_DIGIT}{n:07d}",
             "gender": "other",
             "plan": CONTEXT["plan_id"],
             "method": "cash",
