@@ -156,10 +156,20 @@ def test_negotiation_chooses_what_drfs_chooses(renderers, accept, query):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_pool_lends_live_connections_without_a_round_trip_and_drops_dead_ones(monkeypatch):
-    pool = connection.pool
-    if pool is None:
+def test_djangos_pool_checks_with_quick_check():
+    connection.ensure_connection()
+    if connection.pool is None:
         pytest.skip("the pool is off (DB_POOL_MAX_SIZE=0)")
+    assert connection.pool._check is quick_check
+    connection.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_quick_check_lends_live_connections_without_a_round_trip_and_drops_dead_ones(monkeypatch):
+    """A pool of one connection of its own (the suite's pool is shared with every test):
+    PostgreSQL ends its backend, as a restart does, and the next borrower still gets a
+    working connection."""
     round_trips = []
     original = ConnectionPool.check_connection
 
@@ -169,31 +179,23 @@ def test_the_pool_lends_live_connections_without_a_round_trip_and_drops_dead_one
 
     # quick_check calls ConnectionPool.check_connection only when the socket says something.
     monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(counted))
-    connection.ensure_connection()
-    assert pool._check is quick_check
-    connection.close()  # back to the pool
-
-    for _ in range(5):
-        assert User.objects.count() >= 0
-        connection.close()
-    assert round_trips == []  # healthy connections: no round trip to lend them
-
-    # PostgreSQL ends every backend of the database (as a restart does).
     params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**{k: v for k, v in params.items() if k in {"dbname", "user", "password", "host", "port"}},
-                         autocommit=True) as admin:
-        ended = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
-    assert ended >= 1
-    time.sleep(0.5)  # the terminations reach the sockets
-    # The next request's query works: the pool found the dead connections and made new ones.
-    assert User.objects.count() >= 0
-    connection.close()
-    assert round_trips  # the full check ran on the connections that had something to say
+    conninfo = {k: v for k, v in params.items() if k in {"dbname", "user", "password", "host", "port"}}
+    with ConnectionPool(kwargs={**conninfo, "autocommit": True}, min_size=1, max_size=1, check=quick_check,
+                        timeout=20, open=True) as pool:
+        pool.wait(20)
+        for _ in range(5):
+            with pool.connection() as conn:
+                pid = conn.info.backend_pid
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert round_trips == []  # a healthy connection is lent without a round trip
+        with psycopg.connect(**conninfo, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
+        time.sleep(0.5)  # the termination reaches the socket
+        with pool.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.info.backend_pid != pid
+        assert len(round_trips) == 1  # the dead one was checked, failed and replaced
 
 
 # --- a list page's count beside its page ------------------------------------------------------
