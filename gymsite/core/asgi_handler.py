@@ -101,15 +101,17 @@ class PooledThreadASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        response = None
         try:
             response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
             # CancelledError: the client left while the answer was being sent.
             with contextlib.suppress(asyncio.CancelledError):
                 await self.send_response(response, send)
-            if response.streaming:
-                # Its iterator ran while sending: close it (request_finished) afterwards.
-                await sync_to_async(response.close, thread_sensitive=True)()
         finally:
+            if response is not None and response.streaming:
+                # Its iterator ran while sending, on the request's thread: close it there
+                # (request_finished gives the connection back), whatever the sending did.
+                await sync_to_async(response.close, thread_sensitive=True)()
             body_file.close()
 
     def respond(self, scope, body_file):
