@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("bench.backups", ()),
     ("bench.inspections", ()),
     ("bench.training", ()),
+    ("bench.requestpath", ("--write-readme",)),
 ]
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "gymsite_bench_checkin"
+BENCH_DB = os.environ.get("BENCH_DB_PREFIX", "gymsite_bench") + "_checkin"
 CONCURRENCY = (1, 8, 32)
 README = ROOT / "bench" / "README.md"
 SECTION = "## Check-ins per second"
@@ -277,10 +277,11 @@ def free_port() -> int:
 class Daphnes:
     """Daphne processes on loopback, started here and stopped here (by their own pids)."""
 
-    def __init__(self, count: int, env: dict[str, str]):
+    def __init__(self, count: int, env: dict[str, str], cwd: Path = ROOT):
         self.ports = [free_port() for _ in range(count)]
         self.procs: list[subprocess.Popen] = []
         self.env = env
+        self.cwd = cwd
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
 
     def __enter__(self):
@@ -290,7 +291,7 @@ class Daphnes:
                 subprocess.Popen(
                     [sys.executable, "-m", "gymsite.core.server", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
                      "gymsite.asgi:application"],
-                    cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
+                    cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                 )
             )
         deadline = time.monotonic() + 60

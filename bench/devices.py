@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.checkin import Daphnes, machine, recreate_database, with_database, write_readme  # noqa: E402
 
-BENCH_DB = "gymsite_bench_devices"
+BENCH_DB = os.environ.get("BENCH_DB_PREFIX", "gymsite_bench") + "_devices"
 TERMINALS = 20
 SECTION = "## Fingerprint terminals"
 
@@ -286,6 +286,12 @@ def main(argv=None) -> int:
 
     seconds, peak, size = measured(lambda: download_in_process(gym_id))
     rows.append(("selector + JSON frame, in process", seconds, f"{peak / 2**20:.1f} MB (Python heap)", f"{size / 2**20:.1f} MB of frames"))
+    # What every download runs first: the look for templates of members who changed gyms.
+    from devices.services.templates import templates_follow_members
+
+    seconds, peak, moved = measured(lambda: templates_follow_members(gym_id=gym_id))
+    rows.append(("templates_follow_members before it (no member moved), in process", seconds,
+                 f"{peak / 2**20:.1f} MB (Python heap)", f"{moved} moved"))
     connection.close()
     with Daphnes(1, env) as servers:
         pid = servers.procs[0].pid

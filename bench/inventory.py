@@ -45,7 +45,7 @@ from bench.checkin import (
     timed_parser,
 )
 
-BENCH_DB = "gymsite_bench_inventory"
+BENCH_DB = os.environ.get("BENCH_DB_PREFIX", "gymsite_bench") + "_inventory"
 CONCURRENCY = (1, 8)
 SECTION = "## Sales per second"
 

@@ -6,9 +6,11 @@ the same options as `daphne`): `make run`, the Docker image and the end-to-end t
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gymsite.settings")
+# Django's ASGI handler with a request's sync work in one trip to a kept thread
+# (gymsite/core/asgi_handler.py).
+from gymsite.core.asgi_handler import get_asgi_application  # noqa: E402
+
 django_asgi_app = get_asgi_application()
 
 from gymsite.core.startup import require_secret_key  # noqa: E402

@@ -232,6 +232,10 @@ else:
 
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
+# Threads that run the HTTP requests' sync code in each daphne process (gymsite.core.
+# asgi_handler): one per request in flight; a request that finds none free waits for one.
+# As many as the pool has connections: more would only wait for a connection.
+REQUEST_THREADS = env_int("REQUEST_THREADS", DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 10))
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -357,6 +361,8 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gymsite.core.errors.exception_handler",
+    # DRF's negotiation, without parsing `Accept: */*` on every request.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gymsite.core.negotiation.ContentNegotiation",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,

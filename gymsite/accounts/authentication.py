@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken as SimpleRefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from gymsite.core.ids import MAX_ID
+from gymsite.core.precompiled import PrecompiledGet
 
 from .models import API_TOKEN_PREFIX, APIToken, User, hash_token
 
@@ -157,6 +158,16 @@ def stale_token_reason(token, user: User) -> str | None:
     return None
 
 
+# The user and their gym, in one query compiled once (every JWT request runs it).
+_users_with_gym = PrecompiledGet(User, "gym")
+assert User._meta.pk.name == jwt_settings.USER_ID_FIELD, "SIMPLE_JWT's USER_ID_FIELD must be the primary key"
+
+
+def _user_with_gym(user_id) -> User | None:
+    # SIMPLE_JWT's USER_ID_FIELD is the primary key ("id"), as the check below requires.
+    return _users_with_gym.get(user_id)
+
+
 class ActiveUserJWTAuthentication(JWTAuthentication):
     """simplejwt's authentication, with the user's gym loaded in the same query; an
     inactive user's tokens stop working at once (simplejwt checks is_active), and the
@@ -174,11 +185,7 @@ class ActiveUserJWTAuthentication(JWTAuthentication):
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError:
             raise InvalidToken(_("Token contained no recognizable user identification"))
-        user = (
-            User.objects.select_related("gym")
-            .filter(**{jwt_settings.USER_ID_FIELD: user_id})
-            .first()
-        )
+        user = _user_with_gym(user_id)
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(
                 _("User not found or inactive."), code="user_inactive"

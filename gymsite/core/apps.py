@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
         # The request id into tasks and their log lines; task counts, failures, durations.
         logs.connect_celery_signals()
         metrics.connect_celery_signals()
+        from django.db.backends.signals import connection_created
+
+        from . import startup  # noqa: F401  (registers the deploy check)
+        from .dbpool import use_quick_check
+
+        # The pool's check of a connection it lends: a poll, a round trip only when needed.
+        connection_created.connect(use_quick_check, dispatch_uid="gymsite.core.dbpool")
