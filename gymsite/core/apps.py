@@ -14,7 +14,6 @@ class CoreConfig(AppConfig):
         metrics.connect_celery_signals()
         from django.db.backends.signals import connection_created
 
-        from . import startup  # noqa: F401  (registers the deploy check)
         from .dbpool import use_quick_check
 
         # The pool's check of a connection it lends: a poll, a round trip only when needed.
