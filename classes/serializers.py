@@ -10,6 +10,7 @@ from gymsite.accounts.models import Gym, User
 from gymsite.accounts.scoping import VisibleRelatedField
 from gymsite.core.dates import BoundedDateField, BoundedDatesMixin, BoundedDateTimeField
 from members.models import Member
+from members.serializers import MemberRefSerializer
 
 from .models import (
     MAX_CAPACITY,
@@ -225,13 +226,6 @@ class SessionCancelSerializer(serializers.Serializer):
 
 
 # --- Bookings ---------------------------------------------------------------------------
-
-
-class MemberRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Member
-        fields = ["id", "first_name", "last_name", "full_name"]
-        read_only_fields = fields
 
 
 class BookingSerializer(serializers.ModelSerializer):

@@ -21,6 +21,18 @@ from .models import EDITABLE_FIELDS, Member, MemberStatus
 from .selectors import member_last_visit_display
 from .validators import validate_member_photo
 
+
+class MemberRefSerializer(serializers.ModelSerializer):
+    """A member as other apps' answers name them (a booking, a measurement's progress)."""
+
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Member
+        fields = ["id", "first_name", "last_name", "full_name"]
+        read_only_fields = fields
+
+
 # Optional text fields: a client may send null for "none"; the row stores "".
 BLANKABLE_TEXT_FIELDS = ("last_name", "email", "phone", "document_id", "gender", "photo_url", "notes")
 

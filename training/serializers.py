@@ -11,6 +11,7 @@ from gymsite.core.dates import BoundedDateField, BoundedDateTimeField
 from gymsite.core.ids import MAX_ID
 from gymsite.core.serializer_cache import CachedFieldsMixin
 from members.models import Member
+from members.serializers import MemberRefSerializer
 
 from .arithmetic import MEASURE_UNITS, MEASURES
 from .models import (
@@ -134,15 +135,6 @@ MeasuresProgressSerializer = type(
     (serializers.Serializer,),
     {name: MeasureProgressSerializer() for name in (*MEASURES, "bmi")},
 )
-
-
-class MemberRefSerializer(serializers.ModelSerializer):
-    full_name = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Member
-        fields = ["id", "full_name"]
-        read_only_fields = fields
 
 
 class MeasurementProgressSerializer(serializers.Serializer):
