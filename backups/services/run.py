@@ -25,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gymsite.core.metrics import observe_backup
+
 from ..archive import ArchiveReader, ArchiveWriter, ChunkedMember, backup_key
 from ..capture import captured_models
 from ..engines import Snapshot, columns_of
@@ -257,6 +259,14 @@ def _run(backup: Backup) -> None:
         verified_ok=True,
         verification_error="",
     )
+    _observe(backup_id=backup.pk, result="succeeded")
+
+
+def _observe(*, backup_id, result: str) -> None:
+    """The run's type (as it finally ran) and duration into the Prometheus metrics."""
+    done = Backup.objects.only("type", "started_at", "finished_at").get(pk=backup_id)
+    seconds = (done.finished_at - done.started_at).total_seconds() if done.started_at and done.finished_at else 0.0
+    observe_backup(kind=done.type, result=result, seconds=seconds)
 
 
 def backup_fail(*, backup: Backup, error: str) -> None:
@@ -277,6 +287,7 @@ def backup_fail(*, backup: Backup, error: str) -> None:
     if updated:
         from ..notifications import notify_failure
 
+        _observe(backup_id=backup.pk, result="failed")
         notify_failure(Backup.objects.get(pk=backup.pk))
 
 
