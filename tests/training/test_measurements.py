@@ -140,7 +140,7 @@ def test_progress_on_a_known_series(trainer_client, member):
     r = trainer_client.get(f"/api/v1/measurements/member/{member.pk}/progress?start_date=2026-01-01&end_date=2026-01-31")
     assert r.status_code == 200, r.json()
     body = r.json()
-    assert body["member"] == {"id": member.pk, "full_name": "Ana García"}
+    assert body["member"] == {"id": member.pk, "first_name": "Ana", "last_name": "García", "full_name": "Ana García"}
     assert body["measurements_count"] == 3
     weight = body["measures"]["weight"]
     assert (weight["start"], weight["current"], weight["change"], weight["change_percent"], weight["count"]) == (
