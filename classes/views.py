@@ -496,8 +496,11 @@ class ClassPolicyView(APIView):
         responses={200: PolicySerializer},
     )
     def put(self, request):
+        # The body first: a malformed or non-JSON body is refused as such (400 parse_error,
+        # 415), whatever the query string says, as on every other write.
+        data = request.data
         gym = self._gym(request)
-        form = PolicySerializer(data=request.data, partial=True)
+        form = PolicySerializer(data=data, partial=True)
         form.is_valid(raise_exception=True)
         policy = services.class_policy_save(actor=Actor.from_request(request), gym=gym, changes=dict(form.validated_data))
         return Response(PolicySerializer(policy).data)

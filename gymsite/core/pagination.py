@@ -27,6 +27,10 @@ from django.db.models import QuerySet
 from rest_framework.pagination import LimitOffsetPagination as _LimitOffsetPagination
 
 COUNT_THREADS = 2
+# The page runs before its count is known only below this offset: PostgreSQL refuses an
+# OFFSET past a bigint, and no table here holds a fraction of this many rows, so a larger
+# offset takes DRF's way (count first, an empty page without reading it).
+PARALLEL_MAX_OFFSET = 10**12
 
 
 class _Counter:
@@ -82,7 +86,8 @@ class LimitOffsetPagination(_LimitOffsetPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self._counting = None
         limit = self.get_limit(request)
-        counting = _counter.start(queryset) if isinstance(queryset, QuerySet) and limit is not None else None
+        parallel = isinstance(queryset, QuerySet) and limit is not None and self.get_offset(request) < PARALLEL_MAX_OFFSET
+        counting = _counter.start(queryset) if parallel else None
         if counting is None:
             return super().paginate_queryset(queryset, request, view)
         self.request = request
