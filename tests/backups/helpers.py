@@ -29,11 +29,24 @@ def table_contents(using: str = "default") -> dict[str, list[tuple]]:
 
 
 @contextlib.contextmanager
-def empty_database(tmp_path: Path, alias: str = "restore_target"):
-    """A second database, migrated and otherwise empty, under `alias`; dropped after."""
+def empty_database(tmp_path: Path, alias: str = "restore_target", *, sqlite: bool = False):
+    """A second database, migrated and otherwise empty, under `alias`; dropped after. Of the
+    default's engine, or (`sqlite`) a SQLite file as the embedded default makes it, whatever
+    the default is: the embedded default's paths are tested under CI too."""
     default = connections["default"]
     settings_dict = copy.deepcopy(default.settings_dict)
-    if default.vendor == "sqlite":
+    if sqlite and default.vendor != "sqlite":
+        settings_dict.update(
+            ENGINE="django.db.backends.sqlite3",
+            NAME=str(tmp_path / "restore_target.sqlite3"),
+            USER="", PASSWORD="", HOST="", PORT="", CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False,
+            OPTIONS={
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        )
+    elif default.vendor == "sqlite":
         settings_dict["NAME"] = str(tmp_path / "restore_target.sqlite3")
     else:
         name = f"{default.settings_dict['NAME']}_target"[:63]
@@ -55,6 +68,6 @@ def empty_database(tmp_path: Path, alias: str = "restore_target"):
         connections[alias].close()
         del connections[alias]
         connections.settings.pop(alias, None)
-        if default.vendor != "sqlite":
+        if settings_dict["ENGINE"] != "django.db.backends.sqlite3":
             with default._nodb_cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{settings_dict["NAME"]}"')

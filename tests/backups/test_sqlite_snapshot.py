@@ -15,9 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_sqlite_file_snapshot_ignores_writes_that_commit_while_it_reads(tmp_path):
-    if connections["default"].vendor != "sqlite":
-        pytest.skip("the embedded default's path (the PostgreSQL one: test_running.py)")
-    with empty_database(tmp_path) as alias:
+    with empty_database(tmp_path, sqlite=True) as alias:
+        assert connections[alias].vendor == "sqlite"
         from gymsite.accounts.models import Gym
 
         gym = Gym.objects.using(alias).create(name="G", time_zone="UTC")
