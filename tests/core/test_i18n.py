@@ -386,6 +386,22 @@ def test_every_email_has_a_text_and_an_html_body():
     assert not list(Path(settings.BASE_DIR).glob("*/templates/*/email/*"))
 
 
+def test_every_html_email_renders_in_the_one_layout():
+    """Reminders, stock alerts, backup notices and class notices share templates/email/
+    base.html: the same page, in the language the mail is written in."""
+    from gymsite.core.mail import render_templated_mail
+
+    folder = Path(settings.BASE_DIR, "templates")
+    gym = Gym(name="Gimnasio Centro")
+    for path in sorted(folder.glob("*/email/*.html")):
+        template = str(path.relative_to(folder).with_suffix(""))
+        _, html = render_templated_mail(template=template, context={"gym": gym}, language="es")
+        assert html.startswith("<!DOCTYPE html>") and '<html lang="es">' in html, template
+        assert 'style="background:#264b5d' in html, template  # the layout's heading bar
+        if template.startswith("backups/"):  # system-wide: the heading names the backups
+            assert "Copias de seguridad</td>" in html, template
+
+
 # --- every label of the admin ------------------------------------------------------------
 
 
