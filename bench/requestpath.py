@@ -13,6 +13,7 @@ What it does, all in one run:
 - drives, from one keep-alive client (the cost of one request, not the machine's
   throughput), in interleaved rounds so every row sees the same background load:
   - floor: GET /bench/bare, a plain Django view behind the whole middleware stack;
+  - floor: GET /bench/body, the same bare view answering as many bytes as the members page;
   - floor: GET /bench/drf, a DRF APIView without authentication, permissions or the DB;
   - GET /api/v1/auth/me with a JWT (the authenticated small GET);
   - GET /api/v1/members/?limit=50 (the first page, default order: count + page);
@@ -94,6 +95,7 @@ def prepare(env: dict[str, str], members: int) -> dict:
         statements[kind] = [q["sql"] for q in ctx.captured_queries]
         bodies[kind] = response.content
     pagination._counter.size = helpers
+    paths["body"] = f"/bench/body?bytes={len(bodies['list'])}"
     connection.close()
     return {
         "token": token,
@@ -146,7 +148,7 @@ async def _get_loop(port: int, path: str, token: str | None, seconds: float, res
         result.seconds += time.perf_counter() - started
 
 
-KINDS = ("bare", "drf", "me", "list", "detail")
+KINDS = ("bare", "body", "drf", "me", "list", "detail")
 DESCRIPTION = """\
 `DATABASE_URL=postgres://… .venv/bin/python -m bench.requestpath [--baseline DIR] [--write-readme]`
 (bench/requestpath.py): one daphne (`python -m gymsite.core.server`, bench.settings for the
@@ -163,6 +165,7 @@ checked byte for byte against the in-process answer first."""
 def http_rows(port: int, token: str, paths: dict[str, str]) -> list[tuple[str, str, str, str | None]]:
     return [
         ("bare", "floor: bare Django view (no DB, no DRF)", "/bench/bare", None),
+        ("body", "floor: bare Django view answering as many bytes as the list page", paths["body"], None),
         ("drf", "floor: bare DRF view (no auth, no DB)", "/bench/drf", None),
         ("me", "GET /api/v1/auth/me (JWT)", "/api/v1/auth/me", token),
         ("list", "GET /api/v1/members/?limit=50 (JWT)", paths["list"], token),
@@ -231,6 +234,11 @@ def main(argv=None) -> int:
         "SECRET_KEY": "bench-requestpath-" + "x" * 40,
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
+        # The limits are checked on every request, as in production, but set beyond what one
+        # client can reach: a 429 would measure the refusal, not the request.
+        "RATE_LIMIT_USER": "10000000/min",
+        "RATE_LIMIT_TOKEN": "10000000/min",
+        "RATE_LIMIT_ANON": "10000000/min",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SETTINGS_MODULE": "gymsite.settings",
     }

@@ -38,9 +38,13 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from gymsite.accounts.authentication import verified_tokens
+
     cache.clear()
+    verified_tokens.clear()
     yield
     cache.clear()
+    verified_tokens.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 import math
+import time
 from datetime import timedelta
 
 from django.db.models import Q
@@ -168,6 +169,45 @@ def _user_with_gym(user_id) -> User | None:
     return _users_with_gym.get(user_id)
 
 
+class VerifiedTokens:
+    """Access tokens whose signature and claims were verified, by their exact bytes.
+
+    Checking a JWT (decoding, the HMAC, the claims) is a pure function of its bytes and the
+    signing key, save for the expiry: a front desk sends the same token for its whole
+    lifetime, so a token verified once is kept and only its expiry is checked again on each
+    request (with simplejwt's leeway). Only tokens that passed every check are kept; any
+    other bytes go through the full check. Nothing about the user is kept: the user's row
+    is read on every request (deactivation, a new password or an ended session stop the
+    token at once). Bounded: past `size` entries the store starts over."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._tokens: dict[bytes, object] = {}
+
+    def get(self, raw: bytes):
+        token = self._tokens.get(raw)
+        if token is None:
+            return None
+        # The time checks PyJWT makes (exp, and iat/nbf not in the future), against now.
+        leeway = token.get_token_backend().get_leeway().total_seconds()
+        now, payload = time.time(), token.payload
+        if payload["exp"] <= now - leeway or payload.get("iat", 0) > now + leeway or payload.get("nbf", 0) > now + leeway:
+            self._tokens.pop(raw, None)
+            return None
+        return token
+
+    def add(self, raw: bytes, token) -> None:
+        if len(self._tokens) >= self.size:
+            self._tokens.clear()
+        self._tokens[raw] = token
+
+    def clear(self) -> None:
+        self._tokens.clear()
+
+
+verified_tokens = VerifiedTokens()
+
+
 class ActiveUserJWTAuthentication(JWTAuthentication):
     """simplejwt's authentication, with the user's gym loaded in the same query; an
     inactive user's tokens stop working at once (simplejwt checks is_active), and the
@@ -177,7 +217,10 @@ class ActiveUserJWTAuthentication(JWTAuthentication):
         raw_token = bearer_credentials(request)
         if raw_token is None:
             return None
-        validated_token = self.get_validated_token(raw_token)
+        validated_token = verified_tokens.get(raw_token)
+        if validated_token is None:
+            validated_token = self.get_validated_token(raw_token)
+            verified_tokens.add(raw_token, validated_token)
         return self.get_user(validated_token), validated_token
 
     def get_user(self, validated_token):

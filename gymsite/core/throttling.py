@@ -9,9 +9,9 @@ the default one. Over a limit: 429 with Retry-After and the error body {detail, 
 "throttled"}.
 
 Counting is a fixed window per rate (a minute for "/min"): one atomic increment per
-window and caller, a single round trip to Redis (SET NX + INCR in a pipeline). A caller
-can at most double a rate across a window's edge, which is fine for "is this client
-running away?", the question these limits answer.
+window and caller, a single round trip to Redis (a small Lua script: INCR, and EXPIRE
+when the window's counter is new). A caller can at most double a rate across a window's
+edge, which is fine for "is this client running away?", the question these limits answer.
 
 If the cache does not answer, a request is let through (and counted in
 gymsite_rate_limit_unavailable_total): an outage of Redis must not stop the front desk.
@@ -64,15 +64,31 @@ def _redis_client(backend: RedisCache):
     return client
 
 
+# One round trip, one command: the window's counter is created with its expiry the first time
+# and incremented atomically (a pipeline of SET NX + INCR cost twice the client-side work).
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[int, object] = {}
+
+
+def _count_script(client):
+    script = _scripts.get(id(client))
+    if script is None:
+        # redis-py's Script sends EVALSHA and loads the script once on NOSCRIPT (a restarted
+        # Redis has forgotten it).
+        script = _scripts[id(client)] = client.register_script(_COUNT_SCRIPT)
+    return script
+
+
 def _window_count(key: str, window_seconds: int) -> int:
     """Count one hit on `key` for this window and return the window's count so far."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        full_key = backend.make_and_validate_key(key)
-        pipe = _redis_client(backend).pipeline(transaction=False)
-        pipe.set(full_key, 0, ex=window_seconds + 1, nx=True)
-        pipe.incr(full_key)
-        return int(pipe.execute()[1])
+        client = _redis_client(backend)
+        return int(_count_script(client)(keys=[backend.make_and_validate_key(key)], args=[window_seconds + 1], client=client))
     # Any other cache (local memory): add, then an atomic increment.
     backend.add(key, 0, timeout=window_seconds + 1)
     try:

@@ -182,3 +182,25 @@ def test_with_the_cache_down_the_admin_login_is_refused_with_a_message(redis_dow
     assert response.status_code == 200  # the form again, with why
     assert "briefly unavailable" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.redis
+def test_the_window_counter_in_redis_expires_and_survives_a_script_flush(limits, receptionist):
+    """One round trip per request (a Lua script): the window's counter is created with its
+    expiry, and a Redis that forgot the script (restarted, SCRIPT FLUSH) gets it again."""
+    from django.core.cache import cache
+
+    from gymsite.core.throttling import _redis_client
+
+    client = login_client(receptionist)
+    assert client.get(ME).status_code == 200
+    redis = _redis_client(cache)
+    keys = [key for key in redis.keys("*ratelimit:user:*") if f":{receptionist.pk}:".encode() in key]
+    assert len(keys) == 1
+    assert redis.get(keys[0]) == b"1"
+    assert 3600 < redis.ttl(keys[0]) <= 3601  # the window plus a second
+    redis.script_flush()
+    assert client.get(ME).status_code == 200
+    assert redis.get(keys[0]) == b"2"
+    assert client.get(ME).status_code == 200
+    assert_throttled(client.get(ME))
