@@ -125,9 +125,12 @@ def _plan_entry(field) -> tuple:
         output_format = getattr(field, "format", default)
         if not isinstance(output_format, str) or output_format.lower() != drf_fields.ISO_8601:
             kind = _DRF
-    elif kind is _INT and type(field) is not drf_fields.IntegerField:
-        if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING):
-            kind = _BIGINT_STR
+    elif (
+        kind is _INT
+        and type(field) is not drf_fields.IntegerField
+        and getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
+        kind = _BIGINT_STR
     return field.field_name, kind, field.source_attrs[0], field
 
 
