@@ -509,9 +509,16 @@ RATE_LIMITS = {
     "anon": env.str("RATE_LIMIT_ANON", default="") or "300/min",
 }
 # Per-scope rates, counted besides the caller's: a view's `throttle_scope`, else its URL
-# name. "scope=rate,scope=rate"; the defaults cover the heavy exports and imports.
+# name. "scope=rate,scope=rate"; the defaults cover what is costly per call: the exports
+# and imports, the rendered reports and charts, a paid AI analysis, an email sent, a
+# backup or a restore started.
+DEFAULT_RATE_LIMIT_SCOPES = (
+    "member-export-csv=30/min,member-import-members=20/min,"
+    "inspection-report=30/min,measurement-member-chart=60/min,ai-analyze=10/min,"
+    "backup-test-email=5/min,backup-trigger=10/min,backup-restore=5/min"
+)
 RATE_LIMIT_SCOPES = {
-    **parse_scopes("member-export-csv=30/min,member-import-members=20/min"),
+    **parse_scopes(DEFAULT_RATE_LIMIT_SCOPES),
     **parse_scopes(env.str("RATE_LIMIT_SCOPES", default="") or ""),
 }
 for _rate in (*RATE_LIMITS.values(), *RATE_LIMIT_SCOPES.values()):

@@ -204,3 +204,33 @@ def test_the_window_counter_in_redis_expires_and_survives_a_script_flush(limits,
     assert redis.get(keys[0]) == b"2"
     assert client.get(ME).status_code == 200
     assert_throttled(client.get(ME))
+
+
+def test_every_default_scope_names_a_route_that_exists():
+    """A renamed route must not silently lose its rate."""
+    from django.conf import settings as django_settings
+    from django.urls import get_resolver
+
+    def names(resolver):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from names(pattern)
+            elif pattern.name:
+                yield pattern.name
+
+    routes = set(names(get_resolver()))
+    defaults = parse_scopes(django_settings.DEFAULT_RATE_LIMIT_SCOPES)
+    assert {"ai-analyze", "inspection-report", "backup-test-email", "backup-restore"} <= set(defaults)
+    assert set(defaults) <= routes, set(defaults) - routes
+    assert all(django_settings.RATE_LIMIT_SCOPES[scope] == rate for scope, rate in defaults.items())
+
+
+def test_a_paid_ai_analysis_has_its_own_rate_by_default(mechanic):
+    """Ten analyses a minute per caller, far under the caller's own 1,200: the eleventh is a 429
+    (here each answer is a 503, no provider being configured, and still counts)."""
+    client = login_client(mechanic)
+    for _ in range(10):
+        response = client.post("/api/v1/ai/analyze", {"image": "aGVsbG8="}, format="json")
+        assert response.status_code != 429, response.content
+    assert_throttled(client.post("/api/v1/ai/analyze", {"image": "aGVsbG8="}, format="json"))
+    assert client.get(ME).status_code == 200
