@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from gymsite.core.dates import DateFilter, DateRangeFilterMixin
-from gymsite.core.filters import BooleanFilter, GymScopedFilterSet, IdFilter
+from gymsite.core.filters import BooleanFilter, FilterSet, GymScopedFilterSet, IdFilter
 
 from .models import Answer, Checklist, Inspection, InspectionStatus, Question, QuestionType
 
@@ -56,7 +56,7 @@ class InspectionFilter(DateRangeFilterMixin, GymScopedFilterSet):
         return queryset
 
 
-class QuestionFilter(filters.FilterSet):
+class QuestionFilter(FilterSet):
     checklist = IdFilter(field_name="checklist_id")
     type = filters.ChoiceFilter(choices=QuestionType.choices)
     section = filters.CharFilter(field_name="section", lookup_expr="iexact")
@@ -66,7 +66,7 @@ class QuestionFilter(filters.FilterSet):
         fields = ["checklist", "type", "section"]
 
 
-class AnswerFilter(filters.FilterSet):
+class AnswerFilter(FilterSet):
     inspection = IdFilter(field_name="inspection_id")
     question = IdFilter(field_name="question_id")
     is_flagged = BooleanFilter()

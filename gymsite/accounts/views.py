@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from gymsite.core.dates import DateRangeFilterMixin, IsoDateTimeFilter
 from gymsite.core.errors import NotAllowed
-from gymsite.core.filters import BooleanFilter, IdFilter
+from gymsite.core.filters import BooleanFilter, FilterSet, IdFilter
 
 from . import services
 from .audit import Actor, client_ip
@@ -128,7 +128,7 @@ def _require_password_login(request) -> None:
         )
 
 
-class UserFilter(filters.FilterSet):
+class UserFilter(FilterSet):
     search = filters.CharFilter(method="filter_search")
     role = filters.ChoiceFilter(choices=Role.choices)
     gym = VisibleGymFilter(field_name="gym_id")
@@ -300,7 +300,7 @@ class UserViewSet(
 # --- Gyms -----------------------------------------------------------------------------
 
 
-class GymFilter(filters.FilterSet):
+class GymFilter(FilterSet):
     is_active = BooleanFilter()
     search = filters.CharFilter(field_name="name", lookup_expr="icontains")
 
@@ -358,7 +358,7 @@ class GymViewSet(viewsets.ModelViewSet):
 # --- Audit ----------------------------------------------------------------------------
 
 
-class AuditEventFilter(DateRangeFilterMixin, filters.FilterSet):
+class AuditEventFilter(DateRangeFilterMixin, FilterSet):
     action = filters.CharFilter()
     action_prefix = filters.CharFilter(field_name="action", lookup_expr="startswith")
     actor = IdFilter(field_name="actor_user_id")

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -51,7 +52,32 @@ class IdFilter(filters.NumberFilter):
     field_class = IdField
 
 
-class GymScopedFilterSet(filters.FilterSet):
+class FilterSet(filters.FilterSet):
+    """django-filter's FilterSet, with its form class built once per class and language.
+
+    django-filter builds a new form class on every request (a form field per filter, each
+    label looked up in the model's meta): a member's detail spent more on it than on its
+    query (py-spy, bench/README.md "The request path"). The form class depends only on the
+    filters declared on the class, none of which reads the request to build its field, and
+    on the language of its labels; a form instance deep-copies its fields as every Django
+    form does, so one class serves every request. Every app's filters derive from this
+    (tests/core/test_filtersets.py)."""
+
+    def get_form_class(self):
+        cls = type(self)
+        # cls.__dict__, not getattr: a subclass has filters of its own.
+        built = cls.__dict__.get("_form_classes")
+        if built is None:
+            built = {}
+            cls._form_classes = built
+        language = translation.get_language()
+        form_class = built.get(language)
+        if form_class is None:
+            form_class = built[language] = super().get_form_class()
+        return form_class
+
+
+class GymScopedFilterSet(FilterSet):
     """Base for the filters of a gym-scoped list. `GymScopedMixin` applies `?gym=` itself
     (an admin narrows to one gym; a gym the caller may not see is a 404); the filter is
     declared here so the parameter is validated as an id and documented."""
