@@ -21,8 +21,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from channels.db import DatabaseSyncToAsync
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import close_old_connections
 
 DEFAULT_THREADS = 4
 
@@ -37,7 +38,8 @@ def threads() -> int:
 
 def executor() -> ThreadPoolExecutor:
     """The process's pool, started lazily (its threads too: one per call in flight, up to
-    the size); a new one if the setting changed (tests), the old one left to finish."""
+    the size); a new one if the setting changed (tests), the old one left to finish (its
+    threads hold no connection between calls)."""
     global _executor, _executor_size
     size = threads()
     with _lock:
@@ -49,11 +51,23 @@ def executor() -> ThreadPoolExecutor:
         return _executor
 
 
-class PooledDatabaseSyncToAsync(DatabaseSyncToAsync):
-    """`channels.db.database_sync_to_async` on the pool of threads above."""
+class PooledDatabaseSyncToAsync(SyncToAsync):
+    """`channels.db.database_sync_to_async` on the pool of threads above: the connection
+    is given back to the psycopg pool before and after each call. (Django's
+    close_old_connections itself, not channels.db's name for it, which Channels' test
+    communicator replaces with a no-op: its thread-sensitive calls may run on the test's
+    own thread, in the test's transaction. These threads never do, and a test sees the
+    connections returned as in production.)"""
 
     def __init__(self, func):
         super().__init__(func, thread_sensitive=False, executor=executor())
+
+    def thread_handler(self, loop, *args, **kwargs):
+        close_old_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            close_old_connections()
 
 
 # Used like Channels' helper: `await database_sync_to_async(func)(*args, **kwargs)`.

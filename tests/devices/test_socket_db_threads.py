@@ -69,6 +69,9 @@ def test_terminals_decisions_run_side_by_side_on_the_pool(gym2, settings, slow_d
     assert len(slow_decisions) == DOORS
     assert len({pid for pid, *_ in slow_decisions}) == DOORS  # a connection each, at once
     assert {name.split("_")[0] for _, name, *_ in slow_decisions} == {"websocket-db"}
+    # Every call gave its connection back to the pool: only the test's own is lent.
+    stats = connection.pool.get_stats()
+    assert stats.get("pool_size", 0) - stats.get("pool_available", 0) <= 1, stats
 
 
 def test_with_one_thread_they_queue_as_before(gym2, settings, slow_decisions):
