@@ -25,15 +25,16 @@ DOORS = 4
 @pytest.fixture
 def slow_decisions(monkeypatch):
     """Each decision first sleeps SLEEP seconds in PostgreSQL; returns the calls seen as
-    (backend pid, thread name, user_id, event_id)."""
+    (backend pid, thread name, (start, end) of the sleep, event_id)."""
     seen = []
     original = access.device_access
 
     def slow(**kwargs):
         with connection.cursor() as cursor:
+            started = time.monotonic()
             cursor.execute("SELECT pg_backend_pid(), pg_sleep(%s)", [SLEEP])
             pid = cursor.fetchone()[0]
-        seen.append((pid, threading.current_thread().name, kwargs["user_id"], kwargs["event_id"]))
+        seen.append((pid, threading.current_thread().name, (started, time.monotonic()), kwargs["event_id"]))
         return original(**kwargs)
 
     monkeypatch.setattr(access, "device_access", slow)
@@ -68,6 +69,8 @@ def test_terminals_decisions_run_side_by_side_on_the_pool(gym2, settings, slow_d
     assert elapsed < DOORS * SLEEP * 0.75, elapsed
     assert len(slow_decisions) == DOORS
     assert len({pid for pid, *_ in slow_decisions}) == DOORS  # a connection each, at once
+    sleeps = [interval for _, _, interval, _ in slow_decisions]
+    assert max(start for start, _ in sleeps) < min(end for _, end in sleeps)  # all four in PostgreSQL together
     assert {name.split("_")[0] for _, name, *_ in slow_decisions} == {"websocket-db"}
     # Every call gave its connection back to the pool: only the test's own is lent.
     stats = connection.pool.get_stats()
