@@ -180,9 +180,9 @@ class RateLimitThrottle(BaseThrottle):
 
 
 class MessageBudget:
-    """A token bucket for one WebSocket: `rate` messages on average, bursts up to `burst`.
-    In memory: the connection lives in one process, and a flood is refused without a
-    round trip anywhere."""
+    """A token bucket in memory: `rate` messages on average, bursts up to `burst`. A
+    socket's own before it knows its owner, and an owner's while Redis does not answer
+    (SocketBudget below)."""
 
     __slots__ = ("rate", "burst", "tokens", "updated")
 
