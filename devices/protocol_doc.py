@@ -419,7 +419,7 @@ ERRORS = (
     ErrorCode("invalid_credentials", (_(protocol.INVALID_CREDENTIALS),), _("login with a wrong email or password."),
               channels=("terminal",)),
     ErrorCode("throttled", (_("Too many attempts. Try again later."),),
-              _("Too many failed logins, or messages faster than the socket's budget (each socket its own; the extra messages are dropped unread): retry_after says when to try again.")),
+              _("Too many failed logins, or messages faster than the sender's budget (a terminal's is shared by all its sockets, so reconnecting does not refill it; a front-desk screen uses its staff user's; the extra messages are dropped unread): retry_after says when to try again.")),
     ErrorCode("service_unavailable", (_("The service is briefly unavailable. Try again in a moment."),),
               _("The server's message bus (Redis) does not answer: the socket is closed with 4503; connect again later."),
               closes=auth.UNAVAILABLE),

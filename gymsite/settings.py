@@ -192,6 +192,10 @@ SQLITE_PATH = VAR_DIR / "gymsite.sqlite3"
 # An empty variable (as in a copied .env.example) means "unset", like every other one here.
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{SQLITE_PATH}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Threads that run the WebSocket consumers' database work in each daphne process
+# (gymsite.core.asyncdb): that many terminals' queries at once, each on its own connection.
+WEBSOCKET_DB_THREADS = max(1, env_int("WEBSOCKET_DB_THREADS", 4))
+_request_threads = env_int("REQUEST_THREADS", 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -209,7 +213,10 @@ else:
     # see bench/README.md). Size: (daphne processes + Celery worker processes) x
     # DB_POOL_MAX_SIZE must stay below PostgreSQL's max_connections. DB_POOL_MAX_SIZE=0
     # turns the pool off: a new connection per request (CONN_MAX_AGE, keep it 0 under ASGI).
-    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
+    # By default one connection for each thread that may want one at once: the HTTP
+    # requests' (REQUEST_THREADS, 10) and the WebSockets' (WEBSOCKET_DB_THREADS, 4), so
+    # neither waits for a connection the other holds. The pool opens them only as needed.
+    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", (_request_threads or 10) + WEBSOCKET_DB_THREADS)
     # With the pool, Django hands this to psycopg_pool as its `check`: each connection is
     # checked (an empty query, one round trip) as it leaves the pool, so after PostgreSQL
     # restarts the pool's dead connections are replaced instead of failing a request each.
@@ -234,8 +241,10 @@ else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 0))
 # Threads that run the HTTP requests' sync code in each daphne process (gymsite.core.
 # asgi_handler): one per request in flight; a request that finds none free waits for one.
-# As many as the pool has connections: more would only wait for a connection.
-REQUEST_THREADS = env_int("REQUEST_THREADS", DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 10))
+# Unset: 10, or with DB_POOL_MAX_SIZE set, what the pool has left beside the WebSocket
+# threads (more would only wait for a connection).
+_pool_size = DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 0)
+REQUEST_THREADS = _request_threads or (max(1, _pool_size - WEBSOCKET_DB_THREADS) if _pool_size else 10)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -523,7 +532,8 @@ RATE_LIMIT_SCOPES = {
 }
 for _rate in (*RATE_LIMITS.values(), *RATE_LIMIT_SCOPES.values()):
     Rate.parse(_rate)  # a wrong value stops the process here, not at the first request
-# Messages per WebSocket (each terminal or front-desk screen its own budget).
+# WebSocket messages per terminal (every socket of the device shares the budget, in Redis:
+# a reconnect does not refill it) or per staff user (front-desk screens).
 WEBSOCKET_MESSAGE_RATE = env.str("WEBSOCKET_MESSAGE_RATE", default="") or "120/min"
 WEBSOCKET_MESSAGE_BURST = env_int("WEBSOCKET_MESSAGE_BURST", 30)
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["gymsite.core.throttling.RateLimitThrottle"]

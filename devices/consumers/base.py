@@ -14,7 +14,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from gymsite.core import metrics
 from gymsite.core.errors import Unavailable
 from gymsite.core.request_id import request_id_from_headers, set_current_request_id
-from gymsite.core.throttling import MessageBudget
+from gymsite.core.throttling import SocketBudget
 
 from . import presence, protocol
 from .auth import UNAVAILABLE
@@ -45,9 +45,11 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Each socket its own message budget: a terminal that floods its socket is
-        # refused without holding up the others (gymsite.core.throttling).
-        self.budget = MessageBudget.from_settings()
+        # The message budget: the socket's own until it knows who sends (the device, the
+        # staff user: `budget.belong_to`), then theirs, shared by all their sockets, so a
+        # reconnect does not refill it (gymsite.core.throttling). A terminal that floods
+        # is refused without holding up the others.
+        self.budget = SocketBudget.from_settings()
         self.throttle_notice_at = 0.0
 
     async def __call__(self, scope, receive, send):
@@ -116,7 +118,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        if not self.budget.take():
+        if not await self.budget.take():
             await self.refuse_flood()
             return
         with translation.override(self.language):
@@ -133,7 +135,7 @@ class ProtocolConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(error.frame())
 
     async def refuse_flood(self) -> None:
-        """A message over the socket's budget is dropped unread; the sender hears
+        """A message over the budget is dropped unread; the sender hears
         "throttled" (with retry_after) at most once a second, however fast it sends."""
         metrics.observe_rate_limited("websocket")
         now = time.monotonic()

@@ -4,11 +4,11 @@ and completed enrollment, and every decision at the gym's doors (access_event)."
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from gymsite.accounts.roles import role_can
 from gymsite.accounts.scoping import user_can_see_gym
+from gymsite.core.asyncdb import database_sync_to_async
 from members.models import Member
 
 from .. import notify
@@ -43,6 +43,7 @@ class DeskConsumer(ProtocolConsumer):
         )
         if refusal is not None:
             return await self.refuse(refusal)
+        self.budget.belong_to(f"user:{self.user.pk}")  # every screen of this staff user shares it
         self.language = scope_language(self.scope, self.member.gym.language)
         await self.accept()
         await self.join(

@@ -3,9 +3,9 @@ front desk): a member of the terminal's gym with their consent on record."""
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
+from gymsite.core.asyncdb import database_sync_to_async
 from gymsite.core.errors import DomainError
 from members.models import Member
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gymsite.accounts.audit import Actor
 from gymsite.accounts.models import Gym
+from gymsite.core.asyncdb import database_sync_to_async
 from gymsite.core.errors import DomainError
 from members.models import Member
 
@@ -54,6 +54,7 @@ class TerminalConsumer(ProtocolConsumer):
 
     async def _authenticated(self, device: Device, actor: Actor) -> None:
         self.device, self.actor = device, actor
+        self.budget.belong_to(f"device:{device.pk}")  # every socket of this terminal shares it
         await database_sync_to_async(device_seen)(device=device)
         await self.join((notify.terminals_group(self.gym_id),), self.gym_id, gym=self.gym_id, device=device.pk)
         await self.send_frame({"type": "connected", "device_id": device.pk, "gym_id": str(self.gym_id)})

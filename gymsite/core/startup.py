@@ -33,3 +33,25 @@ def check_secret_key_from_environment(app_configs, **kwargs):
     if settings.SECRET_KEY_FROM_ENVIRONMENT or settings.EMBEDDED:
         return []
     return [checks.Error(MISSING_SECRET_KEY, id="gymsite.E001")]
+
+
+POOL_TOO_SMALL = (
+    "DB_POOL_MAX_SIZE ({pool}) is smaller than REQUEST_THREADS ({http}) + WEBSOCKET_DB_THREADS "
+    "({websocket}): under load the HTTP requests and the terminals wait for each other's "
+    "database connections (up to DB_POOL_TIMEOUT). Leave DB_POOL_MAX_SIZE unset, or raise it."
+)
+
+
+@checks.register()
+def check_pool_fits_the_threads(app_configs, **kwargs):
+    """Each daphne process runs database work on REQUEST_THREADS threads (HTTP) and
+    WEBSOCKET_DB_THREADS threads (the WebSocket consumers, gymsite.core.asyncdb): the
+    psycopg pool should have a connection for each."""
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if not isinstance(pool, dict) or not pool.get("max_size"):
+        return []
+    http, websocket = settings.REQUEST_THREADS, settings.WEBSOCKET_DB_THREADS
+    if pool["max_size"] >= http + websocket:
+        return []
+    text = POOL_TOO_SMALL.format(pool=pool["max_size"], http=http, websocket=websocket)
+    return [checks.Warning(text, id="gymsite.W001")]

@@ -17,16 +17,36 @@ If the cache does not answer, a request is let through (and counted in
 gymsite_rate_limit_unavailable_total): an outage of Redis must not stop the front desk.
 Logins are the exception: their throttle fails closed (gymsite.accounts.throttling).
 
-WebSocket messages have a budget per connection (`MessageBudget`, a token bucket in
-memory): a terminal that floods its socket is answered "throttled" and its messages
-dropped, without touching the database, so the other terminals keep their turn.
+WebSocket messages draw on a budget that belongs to whoever sends them, not to the
+socket (`SocketBudget`): a terminal's is its device's, a front-desk screen's its staff
+user's. Every connection of that owner, in every daphne process, shares it, so a terminal
+that reconnects finds the budget it left, not a fresh one. It is a token bucket
+(WEBSOCKET_MESSAGE_RATE on average, bursts up to WEBSOCKET_MESSAGE_BURST) kept in Redis:
+one round trip per message (a small Lua script, EVALSHA, the clock being Redis's own),
+from the event loop (redis.asyncio, timeouts of REDIS_TIMEOUT), and none at all while the
+socket already knows there is no token before a given time. A message over the budget is
+answered "throttled" and dropped unread, without touching the database, so the other
+terminals keep their turn. With the cache in local memory (the embedded default, one
+process) the bucket lives there. A socket not yet authenticated (a terminal that will send
+seed 001's login) has a bucket of its own in memory; its login is throttled besides, per
+account and address (gymsite.accounts).
+
+Redis down: a WebSocket cannot even connect (its groups and presence need Redis: error
+service_unavailable, close 4503, see devices.consumers.base). For a socket already open
+when Redis stops answering, the budget falls back to a bucket per owner in this process's
+memory (counted in gymsite_rate_limit_unavailable_total, Redis left alone for
+REDIS_PAUSE seconds): floods are still refused, at worst with one budget per process.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import time
+import types
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
@@ -176,9 +196,9 @@ class RateLimitThrottle(BaseThrottle):
 
 
 class MessageBudget:
-    """A token bucket for one WebSocket: `rate` messages on average, bursts up to `burst`.
-    In memory: the connection lives in one process, and a flood is refused without a
-    round trip anywhere."""
+    """A token bucket in memory: `rate` messages on average, bursts up to `burst`. A
+    socket's own before it knows its owner, and an owner's while Redis does not answer
+    (SocketBudget below)."""
 
     __slots__ = ("rate", "burst", "tokens", "updated")
 
@@ -203,4 +223,182 @@ class MessageBudget:
 
     @classmethod
     def from_settings(cls) -> MessageBudget:
+        return cls(rate(settings.WEBSOCKET_MESSAGE_RATE), settings.WEBSOCKET_MESSAGE_BURST)
+
+
+# --- a WebSocket's budget, its owner's in every connection and process --------------------
+
+REDIS_TIMEOUT = 0.25  # seconds: connect and answer, else this message uses the fallback
+REDIS_PAUSE = 5.0  # seconds Redis is left alone after it failed to answer
+FALLBACK_OWNERS = 10_000  # owners' buckets kept in memory at most (least recently used go)
+
+# KEYS[1]: the bucket (a hash: t = tokens left, at = when, in Redis's clock);
+# ARGV[1]: tokens per second, ARGV[2]: the burst. Returns {1, 0} when a token is taken,
+# else {0, milliseconds until the next one}. A refusal writes nothing: the stored tokens
+# and time give the same answer later. The key expires once the bucket would be full.
+TOKEN_BUCKET = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+if tokens < 1 then
+  return {0, math.ceil((1 - tokens) / rate * 1000)}
+end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%.6f', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
+return {1, 0}
+"""
+
+_redis_paused_until = 0.0
+# One redis.asyncio client per event loop (its connections belong to the loop), closed with
+# the loop, as channels_redis does with its own.
+_async_clients: dict[asyncio.AbstractEventLoop, tuple[str, object, object]] = {}
+
+
+def _close_with_loop(loop: asyncio.AbstractEventLoop) -> None:
+    original = loop.close
+
+    def close(self, *args, **kwargs):
+        entry = _async_clients.pop(self, None)
+        if entry is not None and not self.is_closed() and not self.is_running():
+            with contextlib.suppress(Exception):
+                self.run_until_complete(entry[1].aclose())
+        self.close = original
+        return original(*args, **kwargs)
+
+    loop.close = types.MethodType(close, loop)
+
+
+def _token_bucket_script(backend: RedisCache):
+    """(client, script) for the cache's (write) server, on the running loop."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    loop = asyncio.get_running_loop()
+    url = backend._servers[0]  # the server Django's RedisCache writes to
+    entry = _async_clients.get(loop)
+    if entry is not None and entry[0] == url:
+        return entry[1], entry[2]
+    client = Redis.from_url(
+        url,
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),  # no retries: the fallback answers this message
+    )
+    if entry is None:
+        _close_with_loop(loop)
+    script = client.register_script(TOKEN_BUCKET)
+    _async_clients[loop] = (url, client, script)
+    return client, script
+
+
+async def _take_in_redis(backend: RedisCache, owner: str, limit: Rate, burst: int) -> float:
+    client, script = _token_bucket_script(backend)
+    key = backend.make_and_validate_key(f"wsbudget:{owner}")
+    async with asyncio.timeout(REDIS_TIMEOUT * 2):
+        taken, wait_ms = await script(keys=[key], args=[repr(limit.per_second), burst], client=client)
+    return 0.0 if int(taken) else int(wait_ms) / 1000
+
+
+def _take_in_cache(backend, owner: str, limit: Rate, burst: int) -> float:
+    """The bucket in a cache of this process (local memory): a get and a set with no
+    await between them, so no other message of this event loop comes between."""
+    key = f"wsbudget:{owner}"
+    now = time.time()
+    tokens, at = backend.get(key) or (float(burst), now)
+    tokens = min(float(burst), tokens + max(0.0, now - at) * limit.per_second)
+    if tokens < 1:
+        return (1 - tokens) / limit.per_second
+    tokens -= 1
+    backend.set(key, (tokens, now), timeout=math.ceil((burst - tokens) / limit.per_second) + 1)
+    return 0.0
+
+
+class _OwnerBudgets:
+    """Buckets per owner in this process's memory: the fallback while Redis is down."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.budgets: OrderedDict[tuple, MessageBudget] = OrderedDict()
+
+    def take(self, owner: str, limit: Rate, burst: int) -> float:
+        key = (owner, limit, burst)
+        budget = self.budgets.get(key)
+        if budget is None:
+            budget = self.budgets[key] = MessageBudget(limit, burst)
+            while len(self.budgets) > self.size:
+                self.budgets.popitem(last=False)
+        else:
+            self.budgets.move_to_end(key)
+        return 0.0 if budget.take() else (1 - budget.tokens) / budget.rate
+
+
+_fallback = _OwnerBudgets(FALLBACK_OWNERS)
+
+
+async def take_shared(owner: str, limit: Rate, burst: int) -> float:
+    """Take one token from `owner`'s bucket: 0.0 when taken, else the seconds until the
+    next token. Redis when the cache is Redis (the fallback in memory when it does not
+    answer), else the cache itself (local memory)."""
+    global _redis_paused_until
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return _take_in_cache(backend, owner, limit, burst)
+    if time.monotonic() >= _redis_paused_until:
+        try:
+            return await _take_in_redis(backend, owner, limit, burst)
+        except Exception:  # refused, timed out, gone: this message and the next few
+            _redis_paused_until = time.monotonic() + REDIS_PAUSE
+            _cache_unavailable()
+    return _fallback.take(owner, limit, burst)
+
+
+class SocketBudget:
+    """The message budget one WebSocket draws on: its own bucket in memory until it knows
+    its owner (`belong_to`: "device:<id>", "user:<id>"), then the owner's, shared by every
+    connection of that owner in every process. Once refused, the socket knows no token
+    can be had before a given time (the bucket only empties meanwhile), and refuses
+    without asking anyone until then."""
+
+    __slots__ = ("limit", "burst", "local", "owner", "refused_until")
+
+    def __init__(self, limit: Rate, burst: int):
+        self.limit = limit
+        self.burst = max(1, int(burst))
+        self.local = MessageBudget(limit, self.burst)
+        self.owner: str | None = None
+        self.refused_until = 0.0  # time.monotonic()
+
+    def belong_to(self, owner: str) -> None:
+        self.owner = owner
+
+    async def take(self) -> bool:
+        now = time.monotonic()
+        if now < self.refused_until:
+            return False
+        if self.owner is None:
+            wait = 0.0 if self.local.take() else (1 - self.local.tokens) / self.local.rate
+        else:
+            wait = await take_shared(self.owner, self.limit, self.burst)
+        if wait <= 0:
+            return True
+        self.refused_until = now + wait
+        return False
+
+    def retry_after(self) -> int:
+        """Whole seconds until the next message may be taken."""
+        return max(1, math.ceil(self.refused_until - time.monotonic()))
+
+    @classmethod
+    def from_settings(cls) -> SocketBudget:
         return cls(rate(settings.WEBSOCKET_MESSAGE_RATE), settings.WEBSOCKET_MESSAGE_BURST)

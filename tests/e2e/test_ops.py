@@ -248,6 +248,71 @@ def test_rate_limits_over_http_and_a_flooding_terminal_does_not_starve_the_other
         asyncio.run(scenario())
 
 
+@pytest.mark.redis
+def test_a_flooding_terminal_that_reconnects_anywhere_finds_its_budget_spent(site):
+    """The budget is the terminal's, in Redis: flooding on one daphne, then back at once on
+    another (and on two sockets), it is still throttled; a terminal of the same gym is
+    answered meanwhile; after the refill time the flooder is answered again."""
+    limits = {"WEBSOCKET_MESSAGE_RATE": "12/min", "WEBSOCKET_MESSAGE_BURST": "3"}  # then one per 5 s
+    api = login(site, "admin@gym.com", "admin123")
+    # A gym of its own: the terminals it leaves in the presence (until those daphne
+    # processes' entries expire) count in no other test's gym.
+    gym = api.post("gyms", json={"name": f"Budget Gym {uuid.uuid4().hex[:6]}", "time_zone": "America/Mexico_City", "currency": "MXN"})
+    assert gym.status_code == 201, gym.text
+    gym_id = gym.json()["id"]
+    flood_token, calm_token = (
+        api.post("devices/", json={"gym": gym_id, "name": f"{name} {uuid.uuid4().hex[:4]}"}).json()["token"]
+        for name in ("Flood", "Calm")
+    )
+    member = api.post("members", json={"gym": gym_id, "first_name": "Vera", "last_name": "Lago"}).json()["id"]
+
+    with ops_support.daphne(site, **limits) as (_first, first_url), ops_support.daphne(site, **limits) as (_second, second_url):
+
+        def terminal(base_url: str, token: str):
+            return websockets.connect(f"{base_url.replace('http', 'ws')}/ws/gym/{gym_id}?token={token}", open_timeout=WAIT)
+
+        async def connected(*sockets):
+            for sock in sockets:
+                assert json.loads(await asyncio.wait_for(sock.recv(), WAIT))["type"] == "connected"
+
+        async def ask(sock, event_id: str) -> dict:
+            await sock.send(json.dumps({"type": "user_found", "user_id": str(member), "event_id": event_id}))
+            return json.loads(await asyncio.wait_for(sock.recv(), WAIT))
+
+        async def scenario():
+            async with terminal(first_url, flood_token) as flood:
+                await connected(flood)
+                for index in range(20):
+                    await flood.send(json.dumps({"type": "user_found", "user_id": str(member), "event_id": f"f{index}"}))
+                frames = []
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(2):
+                        while True:
+                            frames.append(json.loads(await flood.recv()))
+                decided = [f for f in frames if f["type"].startswith("access_")]
+                assert 3 <= len(decided) <= 4, frames  # its burst (and at most one refilled)
+                assert [f["code"] for f in frames if f["type"] == "error"] == ["throttled"], frames
+
+            async with (
+                terminal(second_url, flood_token) as again,  # back at once, on the other process
+                terminal(first_url, flood_token) as twin,  # and a second socket of the same terminal
+                terminal(second_url, calm_token) as calm,
+            ):
+                await connected(again, twin, calm)
+                refused = await ask(again, "again-1")
+                assert refused["code"] == "throttled" and 1 <= refused["retry_after"] <= 5, refused
+                refused_twin = await ask(twin, "twin-1")
+                assert refused_twin["code"] == "throttled", refused_twin
+                for index in range(3):
+                    reply = await ask(calm, f"c{index}")
+                    assert reply["type"].startswith("access_"), reply
+                await asyncio.sleep(refused["retry_after"] + 0.5)
+                reply = await ask(again, "again-2")
+                assert reply["type"].startswith("access_") and reply["event_id"] == "again-2", reply
+
+        asyncio.run(scenario())
+
+
 # --- Redis down ---------------------------------------------------------------------------------
 
 

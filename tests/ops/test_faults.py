@@ -23,7 +23,8 @@ def settings_in_a_process(**variables) -> dict:
         "import json, django; django.setup(); from django.conf import settings; "
         "d = settings.DATABASES['default']; "
         "print(json.dumps({'options': d['OPTIONS'].get('options', ''), 'checks': d['CONN_HEALTH_CHECKS'], "
-        "'pool': {k: v for k, v in d['OPTIONS'].get('pool', {}).items()}}))"
+        "'pool': {k: v for k, v in d['OPTIONS'].get('pool', {}).items()}, "
+        "'threads': [settings.REQUEST_THREADS, settings.WEBSOCKET_DB_THREADS]}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gymsite.settings", "GYMSITE_ENV_FILE": os.devnull, **variables}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
@@ -34,10 +35,37 @@ def test_the_statement_timeout_and_pool_checks_come_from_the_environment():
     url = {"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x"}
     default = settings_in_a_process(**url)
     assert default["options"] == "-c statement_timeout=30000"
-    assert default["checks"] is True and default["pool"]["max_size"] == 10
+    assert default["checks"] is True and default["pool"]["max_size"] == 14
     tuned = settings_in_a_process(**url, DB_STATEMENT_TIMEOUT_MS="1500", DB_HEALTH_CHECKS="0", DB_POOL_TIMEOUT="3")
     assert tuned["options"] == "-c statement_timeout=1500" and tuned["checks"] is False and tuned["pool"]["timeout"] == 3
     assert settings_in_a_process(**url, DB_STATEMENT_TIMEOUT_MS="0")["options"] == ""
+
+
+def test_the_pool_has_a_connection_for_every_http_and_websocket_thread():
+    """10 HTTP request threads and 4 for the WebSockets' database work (gymsite.core.
+    asyncdb): 14 connections. A pool set smaller leaves the WebSockets theirs and gives
+    HTTP the rest; set both, and the check warns when they do not fit."""
+    url = {"DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x"}
+    default = settings_in_a_process(**url)
+    assert default["pool"]["max_size"] == 14 and default["threads"] == [10, 4]
+    more = settings_in_a_process(**url, REQUEST_THREADS="6", WEBSOCKET_DB_THREADS="8")
+    assert more["pool"]["max_size"] == 14 and more["threads"] == [6, 8]
+    small = settings_in_a_process(**url, DB_POOL_MAX_SIZE="10")
+    assert small["pool"]["max_size"] == 10 and small["threads"] == [6, 4]
+    assert settings_in_a_process(DATABASE_URL="sqlite:///x.sqlite3")["threads"] == [10, 4]
+
+
+def test_the_check_warns_when_the_pool_is_smaller_than_its_threads():
+    def check(**variables) -> str:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gymsite.settings", "GYMSITE_ENV_FILE": os.devnull,
+               "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x", **variables}
+        done = subprocess.run([sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env,
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout + done.stderr
+
+    assert "gymsite.W001" not in check(DB_POOL_MAX_SIZE="8")  # HTTP gets what is left: 4
+    warned = check(DB_POOL_MAX_SIZE="8", REQUEST_THREADS="10")
+    assert "gymsite.W001" in warned and "DB_POOL_MAX_SIZE (8)" in warned, warned
 
 
 @pytest.mark.postgres

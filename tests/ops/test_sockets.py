@@ -1,5 +1,5 @@
-"""WebSockets: connections counted per gym, a message budget per socket, the id of the
-request that caused a push, and Redis down (close 4503)."""
+"""WebSockets: connections counted per gym, a message budget per terminal (and per staff
+user), the id of the request that caused a push, and Redis down (close 4503)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ from devices.services.templates import template_store
 from gymsite.accounts.audit import Actor
 from gymsite.core.metrics import WEBSOCKETS
 from gymsite.core.request_id import set_current_request_id
-from tests.devices.conftest import Socket, consenting_member, new_terminal, run, terminal_socket
-from tests.factories import GymFactory
+from tests.devices.conftest import (
+    Socket,
+    consenting_member,
+    desk_socket,
+    jwt_for,
+    new_terminal,
+    run,
+    terminal_socket,
+)
+from tests.factories import GymFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +80,70 @@ def test_a_flooding_terminal_is_throttled_and_the_others_keep_their_answers(gym2
             assert reply["type"] == "access_granted", reply
         await flood.close()
         await calm.close()
+
+    run(scenario)
+
+
+async def drain(socket: Socket) -> list[dict]:
+    answers = []
+    while not await socket.nothing():
+        answers.append(await socket.recv())
+    return answers
+
+
+def test_a_terminal_that_reconnects_finds_its_budget_spent(gym2, settings):
+    settings.WEBSOCKET_MESSAGE_RATE = "6/min"  # a message every 10 s once the burst is spent
+    settings.WEBSOCKET_MESSAGE_BURST = 3
+    member = consenting_member(gym2)
+    _, flood_token = new_terminal(gym2, "Flood")
+    _, calm_token = new_terminal(gym2, "Calm")
+
+    async def scenario():
+        flood = await terminal_socket(gym2.pk, flood_token)
+        for index in range(10):
+            await flood.send({"type": "user_found", "user_id": str(member.pk), "event_id": f"f{index}"})
+        answers = await drain(flood)
+        assert [a["type"] for a in answers if a["type"] != "error"] == ["access_granted"] * 3, answers
+        assert [a["code"] for a in answers if a["type"] == "error"] == ["throttled"], answers
+        await flood.close()
+        # Back at once, and on two sockets: the budget is the terminal's, still spent.
+        again, twin = await terminal_socket(gym2.pk, flood_token), await terminal_socket(gym2.pk, flood_token)
+        for socket in (again, twin):
+            reply = await socket.ask({"type": "user_found", "user_id": str(member.pk), "event_id": "f-again"})
+            assert reply["code"] == "throttled" and 1 <= reply["retry_after"] <= 10, reply
+        # The other terminal of the gym is answered meanwhile.
+        calm = await terminal_socket(gym2.pk, calm_token)
+        reply = await calm.ask({"type": "user_found", "user_id": str(member.pk), "event_id": "c1"})
+        assert reply["type"] == "access_granted", reply
+        for socket in (again, twin, calm):
+            await socket.close()
+
+    run(scenario)
+
+
+def test_the_screens_of_one_staff_user_share_a_budget(gym2, settings):
+    settings.WEBSOCKET_MESSAGE_RATE = "6/min"
+    settings.WEBSOCKET_MESSAGE_BURST = 2
+    first_member, second_member = consenting_member(gym2), consenting_member(gym2)
+    front_desk = UserFactory(username="desk1", email="desk1@gym.com", role="receptionist", gym=gym2)
+    colleague = UserFactory(username="desk2", email="desk2@gym.com", role="receptionist", gym=gym2)
+    token, colleague_token = jwt_for(front_desk), jwt_for(colleague)
+
+    async def scenario():
+        first = await desk_socket(first_member.pk, token)
+        second = await desk_socket(second_member.pk, token)  # the same user, another screen
+        other = await desk_socket(first_member.pk, colleague_token)
+        for socket in (first, second):
+            reply = await socket.ask({"type": "nonsense"})
+            assert reply["code"] == "unknown_type", reply
+        reply = await first.ask({"type": "nonsense"})
+        assert reply["code"] == "throttled", reply
+        reply = await second.ask({"type": "nonsense"})
+        assert reply["code"] == "throttled", reply
+        reply = await other.ask({"type": "nonsense"})
+        assert reply["code"] == "unknown_type", reply
+        for socket in (first, second, other):
+            await socket.close()
 
     run(scenario)
 
