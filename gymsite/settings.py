@@ -411,6 +411,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "gymsite.core.schema.add_error_responses",
+        "gymsite.core.schema.add_metrics_operation",
         "gymsite.core.schema.paths_without_trailing_slash",
     ],
 }
