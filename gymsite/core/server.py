@@ -225,6 +225,10 @@ class _TwistedLogToLogging:
 
     def beginLoggingTo(self, observers, discardBuffer=False, redirectStandardIO=True):  # noqa: N802 (Twisted's name)
         self._beginner.beginLoggingTo([STDLibLogObserver("twisted")], discardBuffer=False, redirectStandardIO=False)
+        # Twisted took Python's warnings into its log: back to `py.warnings`, as in every
+        # other process (gymsite.core.logs.configure).
+        logging.captureWarnings(False)
+        logging.captureWarnings(True)
 
 
 class Server(daphne.server.Server):
