@@ -48,6 +48,11 @@ DEBUG = False if UNDER_PYTEST else env_bool("DEBUG", False)
 TESTING = env_bool("GYMSITE_TESTING", UNDER_PYTEST)
 
 
+# What loading these settings did that an operator should know (a key generated under
+# var/): warnings of the `gymsite.settings` logger when Django has set logging up.
+STARTUP_NOTICES: list[str] = []
+
+
 def _generated_once(name: str, make, *, announce: str = "") -> str:
     """The content of var/<name>, made by `make()` the first time and kept (mode 0600).
     Created with O_EXCL, so processes starting together (daphne, the worker, Beat) all read
@@ -63,7 +68,8 @@ def _generated_once(name: str, make, *, announce: str = "") -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(make())
             if announce:
-                print(f"gymsite: {announce} in {key_file}", file=sys.stderr)
+                # Logged once logging is set up (gymsite.core.apps), in the site's format.
+                STARTUP_NOTICES.append(f"gymsite: {announce} in {key_file}")
     return key_file.read_text()
 
 
@@ -414,6 +420,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "gymsite.core.schema.add_error_responses",
+        "gymsite.core.schema.add_metrics_operation",
         "gymsite.core.schema.paths_without_trailing_slash",
     ],
 }
@@ -502,11 +509,17 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (a plain console one with DEBUG on, runserver's) would
+        # write its lines a second time, unformatted: they go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         # Django's "Not Found: /x" warnings would repeat the request's own line; its
         # errors (500s, with their tracebacks) stay.
         "django.request": {"level": "ERROR"},
     },
 }
+# settings.LOGGING, and Python's warnings through it (gymsite.core.logs.configure).
+LOGGING_CONFIG = "gymsite.core.logs.configure"
 
 # --- Rate limits (gymsite.core.throttling) ----------------------------------------------
 # Per minute by default: a user (JWT), a personal API token, an address for anonymous

@@ -7,7 +7,18 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        import logging
+
+        from django.conf import settings
+
         from . import logs, metrics, startup  # noqa: F401  (startup registers the deploy check)
+
+        # What loading the settings did (a key generated under var/), now that logging is
+        # set up: once, in the site's log format.
+        notices = getattr(settings, "STARTUP_NOTICES", [])
+        for notice in notices:
+            logging.getLogger("gymsite.settings").warning("%s", notice)
+        notices.clear()
 
         # The request id into tasks and their log lines; task counts, failures, durations.
         logs.connect_celery_signals()

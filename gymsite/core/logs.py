@@ -13,13 +13,22 @@
   needs to remember not to log them.
 - Celery: the request id travels in the task message's headers (before_task_publish) and
   is the id of every log line the task writes in the worker (task_prerun).
+- Every line a process writes goes through these formatters, not only our own loggers':
+  `configure` (settings.LOGGING_CONFIG) captures Python's warnings too; daphne's startup
+  lines, its access log and Twisted's log (gymsite.core.server), Celery's banners and
+  shutdown notices (gymsite.celery) are records of their loggers. `configure_early` gives
+  a server the same handler before Django has read its settings.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.config
+import os
 import re
+import sys
+import threading
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -29,7 +38,7 @@ from django.db import connection
 from django.utils.functional import SimpleLazyObject, empty
 
 from . import metrics
-from .request_id import current_request_id, set_current_request_id
+from .request_id import RequestIdFilter, current_request_id, set_current_request_id
 
 request_logger = logging.getLogger("gymsite.request")
 
@@ -94,7 +103,15 @@ class JsonFormatter(logging.Formatter):
             entry["exc"] = self.formatException(record.exc_info)
         elif record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return redact(json.dumps(entry, default=str, ensure_ascii=False))
+        # Each value redacted before it is encoded: a secret is found in the text as it
+        # was written (quotes and all), and the line stays valid JSON.
+        return json.dumps({name: _redacted(value) for name, value in entry.items()}, ensure_ascii=False)
+
+
+def _redacted(value):
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
 
 
 class TextFormatter(logging.Formatter):
@@ -107,6 +124,59 @@ class TextFormatter(logging.Formatter):
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id() or "-"
         return redact(super().format(record))
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def configure(config: dict) -> None:
+    """settings.LOGGING_CONFIG: settings.LOGGING, and Python's warnings (a library's
+    deprecation, Celery's security warning) as records of the `py.warnings` logger instead
+    of text on stderr."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
+
+
+def configure_early(environ=os.environ) -> None:
+    """The handler settings.LOGGING installs, given before Django has read its settings: a
+    server's first lines, a warning or an error while the settings load are lines of the
+    same format (LOG_FORMAT, LOG_LEVEL from the environment). An exception nobody caught,
+    in the main thread or another, is logged too (CRITICAL, with its traceback), not
+    printed. Django replaces the handler with its own when it sets up."""
+    text = (environ.get("LOG_FORMAT") or "").strip().lower() == "text"
+    level = (environ.get("LOG_LEVEL") or "").strip().upper()
+    handler = logging.StreamHandler()
+    handler.setFormatter(TextFormatter() if text else JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(logging.getLevelName(level), int) else logging.INFO)
+    logging.captureWarnings(True)
+    log_uncaught_exceptions()
+
+
+def log_uncaught_exceptions() -> None:
+    uncaught = logging.getLogger("gymsite.uncaught")
+
+    def main_thread(kind, value, traceback):
+        if issubclass(kind, KeyboardInterrupt):
+            return sys.__excepthook__(kind, value, traceback)
+        uncaught.critical("uncaught exception: %s", value, exc_info=(kind, value, traceback))
+
+    def other_thread(args):
+        if args.exc_type is SystemExit:
+            return
+        uncaught.critical(
+            "uncaught exception in thread %s: %s",
+            getattr(args.thread, "name", "?"),
+            args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = main_thread
+    threading.excepthook = other_thread
 
 
 # --- the request's record -----------------------------------------------------------------

@@ -20,6 +20,13 @@ tests start it so). What differs from `daphne`:
   header, an application that crashed or timed out) carry the JSON error body and an
   X-Request-ID, not an HTML page or nothing; a request line or header over Twisted's
   16 KiB is a 414 or 431 with that body, not a connection closed without a word.
+- Every line the process writes is a log record in the site's format (LOG_FORMAT: one
+  JSON object a line, or text), from its first (logging is set up before daphne's own
+  basicConfig, gymsite.core.logs.configure_early) to its last: daphne's lines ("Starting
+  server at ...", "Listening on TCP address host:port"), its access log (the `daphne.access`
+  logger, instead of NCSA lines on stdout), Twisted's log (the `twisted` logger, at every
+  verbosity: daphne would drop it below -v 2), warnings, and an exception no one caught.
+  Levels come from LOG_LEVEL; -v 0 still turns the access log off.
 """
 
 import daphne.server  # noqa: F401  # isort: skip  (first: it installs the asyncio reactor)
@@ -28,17 +35,21 @@ import asyncio
 import json
 import logging
 import os
+import sys
 import time
 
+from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
 from daphne.http_protocol import HTTPFactory as DaphneHTTPFactory
 from daphne.http_protocol import WebRequest as DaphneWebRequest
 from twisted.internet import defer
+from twisted.logger import STDLibLogObserver, globalLogBeginner
 from twisted.web import http
 
 from gymsite.core.request_id import HEADER, request_id_from_headers
 
 logger = logging.getLogger("gymsite.server")
+access_logger = logging.getLogger("daphne.access")
 
 
 def _max_body_bytes() -> int:
@@ -149,6 +160,14 @@ class HTTPChannel(http.HTTPChannel):
 
 
 class HTTPFactory(DaphneHTTPFactory):
+    # No "Starting factory <HTTPFactory object at 0x...>" lines in Twisted's log: the port
+    # it listens on has its own ("HTTPFactory starting on 8000", "(TCP Port 8000 Closed)").
+    noisy = False
+
+    def log(self, request):
+        """Twisted's own access log (with the query string, secrets and all) is not
+        written: daphne's (`daphne.access`, redacted) and our request line say it."""
+
     def protocol(self):
         """Twisted's HTTPFactory.protocol: the protocol of one connection."""
         return http._GenericHTTPChannelProtocol(HTTPChannel())
@@ -166,6 +185,19 @@ def _grace_seconds() -> float:
         return 20.0
 
 
+class AccessLog(AccessLogGenerator):
+    """daphne's access log, one record of the `daphne.access` logger per HTTP request and
+    WebSocket event (connecting, connected, rejected, disconnected) instead of a line
+    written to stdout: `127.0.0.1:50312 - - "GET /api/health" 200 77`. The record's time
+    is the line's."""
+
+    def __init__(self):
+        super().__init__(stream=None)
+
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        access_logger.info('%s %s %s "%s" %s %s', host, ident or "-", user or "-", request, status or "-", length or "-")
+
+
 def _redacted_action_logger(inner):
     """daphne's access log, with secrets in paths (query strings) redacted."""
 
@@ -180,12 +212,39 @@ def _redacted_action_logger(inner):
     return log
 
 
+class _TwistedLogToLogging:
+    """What daphne's run() sees as Twisted's globalLogBeginner: whatever observers it asks
+    for (a black hole below -v 2), Twisted's log goes to Python logging's `twisted` logger
+    (LOG_LEVEL decides what is written), the events buffered before it started included.
+    sys.stdout and sys.stderr stay the process's own: Django may set logging up after this
+    (an application that loads it on its first request), and a handler writing to a
+    stderr that Twisted had made its log would write into itself."""
+
+    def __init__(self, beginner):
+        self._beginner = beginner
+
+    def beginLoggingTo(self, observers, discardBuffer=False, redirectStandardIO=True):  # noqa: N802 (Twisted's name)
+        self._beginner.beginLoggingTo([STDLibLogObserver("twisted")], discardBuffer=False, redirectStandardIO=False)
+        # Twisted took Python's warnings into its log: back to `py.warnings`, as in every
+        # other process (gymsite.core.logs.configure).
+        logging.captureWarnings(False)
+        logging.captureWarnings(True)
+
+
 class Server(daphne.server.Server):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if isinstance(self.action_logger, AccessLogGenerator) and self.action_logger.stream in (sys.stdout, sys.stderr):
+            # The access log daphne writes to stdout (verbosity 1, or --access-log -) is
+            # the log's; one to a file (--access-log PATH) stays where it was asked.
+            self.action_logger = AccessLog()
         if self.action_logger is not None:
             self.action_logger = _redacted_action_logger(self.action_logger)
         self.ports = []
+
+    def run(self):
+        daphne.server.globalLogBeginner = _TwistedLogToLogging(globalLogBeginner)
+        super().run()
 
     def listen_success(self, port):
         self.ports.append(port)
@@ -236,6 +295,11 @@ class CommandLineInterface(DaphneCommandLineInterface):
 
 
 def main() -> None:
+    from gymsite.core.logs import configure_early
+
+    # Before daphne's logging.basicConfig (which then does nothing) and before Django reads
+    # its settings (which replace this handler with settings.LOGGING's, the same).
+    configure_early()
     CommandLineInterface.entrypoint()
 
 

@@ -100,7 +100,8 @@ def test_embedded_default_generates_a_key_once(tmp_path, monkeypatch):
     import sys
 
     env = {"GYMSITE_VAR_DIR": str(tmp_path), "GYMSITE_ENV_FILE": "/dev/null", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "gymsite.settings"}
-    code = "from django.conf import settings; print(settings.FINGERPRINT_KEYS[0].split(':')[0])"
+    # The notice is a log line, written once Django has set logging up.
+    code = "import django; django.setup(); from django.conf import settings; print(settings.FINGERPRINT_KEYS[0].split(':')[0])"
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60) for _ in range(2)]
     assert runs[0].stdout.strip() == runs[1].stdout.strip() == "k1"
     assert "generated a fingerprint template key" in runs[0].stderr

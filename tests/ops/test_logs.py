@@ -113,3 +113,38 @@ def test_a_task_sent_during_a_request_carries_its_id_into_the_task_log_lines(jso
     assert ping.apply(args=("abc",), headers=headers).get() == "pong abc"
     (pong,) = [line for line in json_log.lines() if line["message"] == "pong abc"]
     assert pong["request_id"] == "req-42"
+
+
+def test_a_json_line_stays_json_and_redacted_whatever_quotes_the_message_holds():
+    """Redaction runs on each value before it is encoded: a secret in quotes (daphne's
+    access log, a JSON body in a message) is found as written, and the line still parses."""
+    record = logging.LogRecord(
+        "daphne.access", logging.INFO, __file__, 1, '%s - - "%s" 200 43', ("127.0.0.1:5000", "GET /ws/health?token=abc123xyz"), None
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == '127.0.0.1:5000 - - "GET /ws/health?token=[redacted]" 200 43'
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "body %s", ('{"email": "a@b.c", "password": "hunter2-long"}',), None)
+    text = JsonFormatter().format(record)
+    assert "hunter2-long" not in text and json.loads(text)["message"] == 'body {"email": "a@b.c", "password": "[redacted]"}'
+
+
+def test_warnings_and_uncaught_errors_are_records_too(tmp_path):
+    """A process's warnings (settings.LOGGING_CONFIG captures them) and an exception no one
+    caught before Django read its settings (configure_early, as the server calls it) are
+    JSON records, not text on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GYMSITE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "gymsite.settings", "LOG_FORMAT": "json"}
+    env.pop("DATABASE_URL", None)
+    code = "import django, warnings; django.setup(); warnings.warn('mind the gap')"
+    warned = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    lines = [json.loads(line) for line in warned.stderr.splitlines()]
+    assert any(line["logger"] == "py.warnings" and "UserWarning: mind the gap" in line["message"] for line in lines), warned.stderr
+    code = "from gymsite.core.logs import configure_early; configure_early(); raise RuntimeError('no way')"
+    crashed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert crashed.returncode == 1
+    (line,) = [json.loads(line) for line in crashed.stderr.splitlines()]
+    assert line["level"] == "CRITICAL" and line["logger"] == "gymsite.uncaught" and line["message"] == "uncaught exception: no way"
+    assert "RuntimeError: no way" in line["exc"]

@@ -1,14 +1,16 @@
-"""GET /metrics: who may scrape it, and what it counts."""
+"""GET /metrics: who may scrape it, what it counts, and how the API's schema documents it."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from gymsite.core.metrics import observe_backup
+from gymsite.core.metrics import CONTENT_TYPE_LATEST, observe_backup
 from gymsite.core.tasks import ping
+from tests.openapi import assert_matches_schema
 
 TOKEN = "scrape-me-0123456789"
 
@@ -136,3 +138,46 @@ def test_celery_tasks_are_counted_and_failures_too(scraper, db):
         before, "gymsite_celery_tasks_total", task="tests.ops.boom", state="failed"
     ) == 1
     assert value(after, "gymsite_celery_task_duration_seconds_count", task="gymsite.core.ping") >= 1
+
+
+def test_the_schema_documents_metrics_as_the_view_answers(scraper, settings, db):
+    """GET /metrics is in the OpenAPI schema (a plain Django view, documented by a
+    postprocessing hook) beside /api/health: its token as a security scheme of its own, the
+    exposition's content type, and the 403 and 404 it really answers; each answer below is
+    checked against that schema as schemathesis checks the API's."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/metrics"]["get"]
+    assert operation["tags"] == schema["paths"]["/api/health"]["get"]["tags"] == ["health"]
+    # The metrics token, or no credentials at all (from METRICS_ALLOWED_IPS); not the API's.
+    assert operation["security"] == [{"metricsToken": []}, {}]
+    scheme = schema["components"]["securitySchemes"]["metricsToken"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer" and "METRICS_TOKEN" in scheme["description"]
+    assert set(operation["responses"]) == {"200", "403", "404"}
+    assert list(operation["responses"]["200"]["content"]) == [CONTENT_TYPE_LATEST]
+    assert CONTENT_TYPE_LATEST.startswith("text/plain; version=")
+    for status in ("403", "404"):
+        assert operation["responses"][status]["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+    scraped = scraper.get("/metrics")
+    assert scraped.status_code == 200 and scraped["Content-Type"] == CONTENT_TYPE_LATEST
+    assert scraped["Cache-Control"] == "no-store"
+    assert_matches_schema(scraped)
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer not-the-token"}):
+        refused = APIClient().get("/metrics", **headers)
+        assert refused.status_code == 403
+        assert_matches_schema(refused)
+    settings.METRICS_ALLOWED_IPS = ["10.1.0.0/16"]
+    allowed = APIClient(REMOTE_ADDR="10.1.2.3").get("/metrics")
+    assert allowed.status_code == 200
+    assert_matches_schema(allowed)
+    settings.METRICS_TOKEN, settings.METRICS_ALLOWED_IPS = "", []
+    off = APIClient().get("/metrics")
+    assert off.status_code == 404
+    assert_matches_schema(off)
+
+
+def test_the_served_schema_and_docs_include_metrics(client):
+    served = client.get("/api/schema/?format=json")
+    assert served.status_code == 200
+    assert "/metrics" in served.json()["paths"]
+    assert "metricsToken" in served.json()["components"]["securitySchemes"]

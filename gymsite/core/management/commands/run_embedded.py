@@ -1,5 +1,9 @@
-"""Run daphne, a Celery worker and Celery Beat together; Ctrl-C or SIGTERM stops all three."""
+"""Run daphne, a Celery worker and Celery Beat together; Ctrl-C or SIGTERM stops all three.
 
+All four processes write log records in the site's format (LOG_FORMAT), this one too: with
+LOG_FORMAT=json every line of `make run` is a JSON object."""
+
+import logging
 import os
 import shutil
 import signal
@@ -9,6 +13,8 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+logger = logging.getLogger("gymsite.run_embedded")
 
 
 class Command(BaseCommand):
@@ -45,11 +51,8 @@ class Command(BaseCommand):
             folder.mkdir(parents=True)
             env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
         processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"gymsite is running at http://{host}:{port}/ (API docs /api/docs/, admin /admin/). "
-                "Ctrl-C stops it."
-            )
+        logger.info(
+            "gymsite is running at http://%s:%s/ (API docs /api/docs/, admin /admin/). Ctrl-C stops it.", host, port
         )
         stopping = False
 
@@ -64,7 +67,7 @@ class Command(BaseCommand):
             while not stopping:
                 for name, proc in processes.items():
                     if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the rest.")
+                        logger.error("%s exited with %s; stopping the rest.", name, proc.returncode)
                         exit_code = proc.returncode or 1
                         stopping = True
                         break
