@@ -3,7 +3,7 @@
 Started by bench/load/run.py, which prepares the database and hands this file the ids and
 tokens it made (LOAD_CONTEXT, a JSON file). Two kinds of users:
 
-- FrontDesk (HTTP, a receptionist's JWT): search members, enroll one (with a plan paid in
+- FrontDesk (HTTP, each user a receptionist of its own, with a JWT): search members, enroll one (with a plan paid in
   cash), check a member in, take a payment, sell a product; weights 4:1:3:1:2, each user
   at a constant rate (FRONT_DESK_RPS requests per second per user);
 - Terminal (a WebSocket to /ws/gym/{gym_id} with a device token, README "Fingerprint
@@ -39,13 +39,14 @@ _checkins = iter(_phase["checkin_members"])
 _terminal_members = iter(_phase["terminal_members"])
 _payment_members = CONTEXT["payment_members"]
 _sequence = iter(range(10**9))
+_desk_tokens = iter(CONTEXT["desk_tokens"] * 2)  # one receptionist per front-desk user
 
 
 class FrontDesk(FastHttpUser):
     wait_time = constant_throughput(FRONT_DESK_RPS)
 
     def on_start(self):
-        self.headers = {"Authorization": f"Bearer {CONTEXT['token']}", "Accept": "application/json"}
+        self.headers = {"Authorization": f"Bearer {next(_desk_tokens)}", "Accept": "application/json"}
 
     def _post(self, path, body, name, expected=201):
         with self.client.post(path, json=body, headers=self.headers, name=name, catch_response=True) as response:

@@ -5,7 +5,7 @@
 
 What it does, bounded in time from start to end:
 1. creates its own database (`<BENCH_DB_PREFIX>_load`, default `gymsite_bench_load`, dropped
-   and re-created), migrates it and prepares one gym: a receptionist (JWT), a plan, 20
+   and re-created), migrates it and prepares one gym: a receptionist per front desk (JWT), a plan, 20
    products with plenty of stock, --members members with an active membership (each check-in
    and each user_found of the run uses a member not yet seen today), 20 terminals (device
    tokens);
@@ -44,7 +44,7 @@ TERMINALS = 20
 PRODUCTS = 20
 
 
-def prepare(env: dict[str, str], members: int, terminals: int) -> dict:
+def prepare(env: dict[str, str], members: int, terminals: int, desks: int) -> dict:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=900
     )
@@ -67,9 +67,17 @@ def prepare(env: dict[str, str], members: int, terminals: int) -> dict:
     from members.models import Member
 
     gym = Gym.objects.create(name="Load Gym", time_zone="America/Mexico_City", currency="MXN")
-    user = User(username="load-desk", email="desk@load.test", full_name="Desk", role=Role.RECEPTIONIST, gym=gym)
-    user.set_password("load-desk-password")
-    user.save()
+    # One receptionist per front desk, as a chain's desks are staffed: each signed-in user has
+    # a rate limit of its own (RATE_LIMIT_USER), which one shared account would exhaust.
+    receptionists = []
+    for n in range(desks):
+        user = User(
+            username=f"load-desk-{n}", email=f"desk{n}@load.test", full_name=f"Desk {n}",
+            role=Role.RECEPTIONIST, gym=gym,
+        )
+        user.set_password("load-desk-password")
+        user.save()
+        receptionists.append(user)
     plan = Plan.objects.create(gym=gym, name="Mensual", price=Decimal("500.00"), duration_count=1, duration_unit="month")
     products = [
         product_create(actor=Actor.system(), gym=gym, name=f"Product {n}", price="25.00", quantity=MAX_STOCK,
@@ -100,7 +108,7 @@ def prepare(env: dict[str, str], members: int, terminals: int) -> dict:
     run_half = (len(rest) - 2 * warm) // 2
     return {
         "gym_id": gym.pk,
-        "token": token_pair_for(user)["access_token"],
+        "desk_tokens": [token_pair_for(user)["access_token"] for user in receptionists],
         "plan_id": plan.pk,
         "product_ids": products,
         "payment_members": ids[:500],
@@ -206,7 +214,7 @@ def main(argv=None) -> int:
     }
     env.pop("GYMSITE_TESTING", None)
     workdir = Path(tempfile.mkdtemp(prefix="gymsite-load-"))
-    context = prepare(env, args.members, args.terminals)
+    context = prepare(env, args.members, args.terminals, args.front_desk_users)
     (workdir / "context.json").write_text(json.dumps(context))
     locust_env = {
         **env,
@@ -274,9 +282,9 @@ def main(argv=None) -> int:
             SECTION,
             f"`.venv/bin/python -m bench.load.run` (bench/load/run.py, scenario bench/load/locustfile.py). "
             f"Measured {started:%Y-%m-%d %H:%M} UTC on {started_on}; load average {load_before} when the run "
-            f"started and {load_after} when it ended (other engineers' test suites shared the machine). "
+            f"started and {load_after} when it ended. "
             f"One daphne process, one Celery worker process, PostgreSQL and Redis, and locust, all on the "
-            f"same 2 cores; {args.members:,} members; {args.front_desk_users} front-desk users at "
+            f"same 2 cores; {args.members:,} members; {args.front_desk_users} front-desk users (each its own receptionist) at "
             f"{desk_rps:.2f} requests/s each and {args.terminals} terminals at {terminal_rps:.3f} user_found/s "
             f"each (target {args.rps:g} requests/s); {args.warmup} s of warm-up, then {args.run_time} s measured.",
             "\n".join(rows),
