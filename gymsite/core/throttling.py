@@ -70,19 +70,7 @@ def rate(text: str) -> Rate:
     return found
 
 
-_clients: dict[tuple, object] = {}
-
-
-def _redis_client(backend: RedisCache):
-    """A redis-py client for the cache's server, made once per process (per server and
-    options): Django's cache makes a new client object for every call, which costs more
-    than the round trip itself (bench/ops.py)."""
-    key = (tuple(backend._servers), repr(sorted(backend._options.items())))
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = backend._cache.get_client(write=True)
-    return client
-
+_clients: dict[tuple, tuple] = {}
 
 # One round trip, one command: the window's counter is created with its expiry the first time
 # and incremented atomically (a pipeline of SET NX + INCR cost twice the client-side work).
@@ -91,24 +79,31 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_scripts: dict[int, object] = {}
 
 
-def _count_script(client):
-    script = _scripts.get(id(client))
-    if script is None:
-        # redis-py's Script sends EVALSHA and loads the script once on NOSCRIPT (a restarted
-        # Redis has forgotten it).
-        script = _scripts[id(client)] = client.register_script(_COUNT_SCRIPT)
-    return script
+def _redis_client_and_script(backend: RedisCache):
+    """A redis-py client for the cache's server and the counting script on it, made once per
+    process (per server and options): Django's cache makes a new client object for every
+    call, which costs more than the round trip itself (bench/ops.py). redis-py's Script
+    sends EVALSHA and loads the script again on NOSCRIPT (a restarted Redis forgot it)."""
+    key = (tuple(backend._servers), repr(sorted(backend._options.items())))
+    entry = _clients.get(key)
+    if entry is None:
+        client = backend._cache.get_client(write=True)
+        entry = _clients[key] = (client, client.register_script(_COUNT_SCRIPT))
+    return entry
+
+
+def _redis_client(backend: RedisCache):
+    return _redis_client_and_script(backend)[0]
 
 
 def _window_count(key: str, window_seconds: int) -> int:
     """Count one hit on `key` for this window and return the window's count so far."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        client = _redis_client(backend)
-        return int(_count_script(client)(keys=[backend.make_and_validate_key(key)], args=[window_seconds + 1], client=client))
+        client, count = _redis_client_and_script(backend)
+        return int(count(keys=[backend.make_and_validate_key(key)], args=[window_seconds + 1], client=client))
     # Any other cache (local memory): add, then an atomic increment.
     backend.add(key, 0, timeout=window_seconds + 1)
     try:
@@ -195,6 +190,12 @@ class RateLimitThrottle(BaseThrottle):
         return self._wait
 
 
+def refilled(tokens: float, elapsed: float, per_second: float, burst: float) -> float:
+    """A token bucket's tokens after `elapsed` seconds: refilled at `per_second`, never above
+    `burst` (every bucket here, in memory or in the cache, refills by this rule)."""
+    return min(burst, tokens + max(0.0, elapsed) * per_second)
+
+
 class MessageBudget:
     """A token bucket in memory: `rate` messages on average, bursts up to `burst`. A
     socket's own before it knows its owner, and an owner's while Redis does not answer
@@ -210,7 +211,7 @@ class MessageBudget:
 
     def take(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.tokens = refilled(self.tokens, now - self.updated, self.rate, self.burst)
         self.updated = now
         if self.tokens >= 1:
             self.tokens -= 1
@@ -316,7 +317,7 @@ def _take_in_cache(backend, owner: str, limit: Rate, burst: int) -> float:
     key = f"wsbudget:{owner}"
     now = time.time()
     tokens, at = backend.get(key) or (float(burst), now)
-    tokens = min(float(burst), tokens + max(0.0, now - at) * limit.per_second)
+    tokens = refilled(tokens, now - at, limit.per_second, float(burst))
     if tokens < 1:
         return (1 - tokens) / limit.per_second
     tokens -= 1
